@@ -35,7 +35,9 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}.") from None
+        raise ImproperlyConfigured(
+            f"{name} must be an integer, got {value!r}."
+        ) from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -110,7 +112,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -146,6 +150,10 @@ STORAGES = {
 PEAKDESK_INGEST_MAX_BATCH = env_int("PEAKDESK_INGEST_MAX_BATCH", 5000)
 PEAKDESK_INGEST_MAX_FUTURE_MINUTES = env_int("PEAKDESK_INGEST_MAX_FUTURE_MINUTES", 60)
 
+# Statistics: a consultation counts as in progress for at most this many hours, so
+# that a message thread left open for days does not read as days of load.
+PEAKDESK_CONCURRENCY_MAX_HOURS = env_int("PEAKDESK_CONCURRENCY_MAX_HOURS", 12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -177,6 +185,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+PEAKDESK_REFRESH_SECONDS = env_int("PEAKDESK_REFRESH_SECONDS", 300)
+CELERY_BEAT_SCHEDULE = {
+    "refresh-aggregates": {
+        "task": "analytics.refresh_aggregates",
+        "schedule": PEAKDESK_REFRESH_SECONDS,
+        # A refresh that has not started by the next one is superseded by it.
+        "options": {"expires": PEAKDESK_REFRESH_SECONDS},
+    },
+}
 
 CACHES = {
     "default": (
@@ -202,7 +219,9 @@ SECURE_HSTS_PRELOAD = not DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -1,0 +1,253 @@
+"""
+Turn signed consultation rows into additive deltas for the aggregates.
+
+A row is (sign, started_at, first_response_at, ended_at, six dimension ids,
+converted, abandoned, satisfaction): +1 for a consultation that now exists, -1 for
+one that no longer does (or no longer looks that way). Every figure is a sum of
+per-consultation terms, so deltas from any batch of rows simply add up; incremental
+refreshes and full rebuilds share this one computation.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..buckets import BUCKET_US, MINUTE_US, SAMPLES_PER_BUCKET, to_us
+from ..grouping import DIMENSIONS, LATENCY_GROUPINGS, TRAFFIC_GROUPINGS
+from ..histogram import DURATION_EDGES, METRIC_CODES, WAIT_EDGES
+from ..models import TRAFFIC_MEASURES
+
+MISSING = np.iinfo(np.int64).min
+SECOND_US = 1_000_000
+_BUSY = TRAFFIC_MEASURES.index("busy_us")
+_FIRST_SAMPLE = _BUSY + 1
+
+
+@dataclass(frozen=True)
+class Deltas:
+    """
+    Grouped deltas ready to add to the aggregate tables.
+
+    `traffic_keys` columns: grouping, six dimension ids, bucket start (us);
+    `latency_keys` columns: metric, grouping, six dimension ids, bucket start, bin.
+    """
+
+    traffic_keys: np.ndarray
+    traffic_values: np.ndarray
+    latency_keys: np.ndarray
+    latency_values: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Rows:
+    sign: np.ndarray
+    start: np.ndarray
+    response: np.ndarray
+    end: np.ndarray
+    dims: np.ndarray
+    converted: np.ndarray
+    abandoned: np.ndarray
+    satisfaction: np.ndarray
+
+
+def compute_deltas(rows: Sequence[Sequence], *, max_span_us: int) -> Deltas:
+    """
+    Return the grouped deltas of a batch of signed consultation rows.
+
+    A consultation counts as in progress from its start until its end, at most
+    `max_span_us` after the start; one without an end adds no load.
+    """
+    data = _columns(rows)
+    bucket, dims, values = _ungrouped_traffic(data, max_span_us)
+    traffic_keys, traffic_values = _group_by_groupings(
+        bucket, dims, values, TRAFFIC_GROUPINGS
+    )
+    latency_keys, latency_values = _latency(data)
+    return Deltas(traffic_keys, traffic_values, latency_keys, latency_values)
+
+
+def _moment_column(rows: Sequence[Sequence], index: int) -> np.ndarray:
+    return np.fromiter(
+        (MISSING if row[index] is None else to_us(row[index]) for row in rows),
+        dtype=np.int64,
+        count=len(rows),
+    )
+
+
+def _int_column(rows: Sequence[Sequence], index: int) -> np.ndarray:
+    return np.fromiter(
+        (int(row[index] or 0) for row in rows), dtype=np.int64, count=len(rows)
+    )
+
+
+def _columns(rows: Sequence[Sequence]) -> _Rows:
+    dims = np.column_stack(
+        [_int_column(rows, 4 + i) for i in range(len(DIMENSIONS))]
+    ).reshape(len(rows), len(DIMENSIONS))
+    return _Rows(
+        sign=_int_column(rows, 0),
+        start=_moment_column(rows, 1),
+        response=_moment_column(rows, 2),
+        end=_moment_column(rows, 3),
+        dims=dims,
+        converted=_int_column(rows, 10),
+        abandoned=_int_column(rows, 11),
+        satisfaction=_int_column(rows, 12),
+    )
+
+
+def _ungrouped_traffic(
+    data: _Rows, max_span_us: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return bucket, dimensions and measures of every start and every load piece."""
+    start_bucket, start_values = _start_measures(data)
+    rows, load_bucket, load_values = _load_measures(data, max_span_us)
+    bucket = np.concatenate([start_bucket, load_bucket])
+    dims = np.concatenate([data.dims, data.dims[rows]])
+    values = np.concatenate([start_values, load_values])
+    return bucket, dims, values
+
+
+def _start_measures(data: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Return the bucket of each start and the figures counted where it starts."""
+    sign = data.sign
+    responded = data.response != MISSING
+    ended = data.end != MISSING
+    rated = data.satisfaction > 0
+    wait = np.where(responded, data.response - data.start, 0)
+    duration = np.where(ended, data.end - data.start, 0)
+    values = np.zeros((len(sign), len(TRAFFIC_MEASURES)), dtype=np.int64)
+    for name, column in (
+        ("volume", sign),
+        ("converted", sign * data.converted),
+        ("abandoned", sign * data.abandoned),
+        ("rated", sign * rated),
+        ("satisfaction_sum", sign * data.satisfaction),
+        ("satisfied", sign * (data.satisfaction >= 4)),
+        ("responded", sign * responded),
+        ("wait_us", sign * wait),
+        ("ended", sign * ended),
+        ("duration_us", sign * duration),
+    ):
+        values[:, TRAFFIC_MEASURES.index(name)] = column
+    return data.start - data.start % BUCKET_US, values
+
+
+def _load_measures(
+    data: _Rows, max_span_us: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return, for every bucket a consultation is in progress in, its row, the bucket
+    and its busy microseconds and per-minute presence there.
+    """
+    ended = data.end != MISSING
+    span_end = np.where(ended, np.minimum(data.end, data.start + max_span_us), 0)
+    active = np.flatnonzero(ended & (span_end > data.start))
+    start, span_end = data.start[active], span_end[active]
+    first = start - start % BUCKET_US
+    last = (span_end - 1) - (span_end - 1) % BUCKET_US
+    pieces = (last - first) // BUCKET_US + 1
+
+    rows = np.repeat(active, pieces)
+    offsets = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    bucket = np.repeat(first, pieces) + offsets * BUCKET_US
+    start_r = data.start[rows]
+    end_r = np.repeat(span_end, pieces)
+    sign = data.sign[rows]
+
+    values = np.zeros((len(rows), len(TRAFFIC_MEASURES)), dtype=np.int64)
+    busy = np.minimum(end_r, bucket + BUCKET_US) - np.maximum(start_r, bucket)
+    values[:, _BUSY] = sign * busy
+    minutes = bucket[:, None] + np.arange(SAMPLES_PER_BUCKET) * MINUTE_US
+    present = (start_r[:, None] <= minutes) & (minutes < end_r[:, None])
+    values[:, _FIRST_SAMPLE:] = sign[:, None] * present
+    return rows, bucket, values
+
+
+def _latency(data: _Rows) -> tuple[np.ndarray, np.ndarray]:
+    parts = []
+    for metric, moment, edges in (
+        ("wait", data.response, WAIT_EDGES),
+        ("duration", data.end, DURATION_EDGES),
+    ):
+        rows = np.flatnonzero(moment != MISSING)
+        seconds = (moment[rows] - data.start[rows]) / SECOND_US
+        bins = np.clip(np.searchsorted(edges, seconds, side="right") - 1, 0, None)
+        start = data.start[rows]
+        parts.append(
+            (
+                np.full(len(rows), METRIC_CODES[metric], dtype=np.int64),
+                start - start % BUCKET_US,
+                data.dims[rows],
+                bins.astype(np.int64),
+                data.sign[rows],
+            )
+        )
+    metric = np.concatenate([p[0] for p in parts])
+    bucket = np.concatenate([p[1] for p in parts])
+    dims = np.concatenate([p[2] for p in parts]).reshape(len(metric), len(DIMENSIONS))
+    bins = np.concatenate([p[3] for p in parts])
+    signs = np.concatenate([p[4] for p in parts])[:, None]
+    keys, values = _group_by_groupings(
+        bucket, dims, signs, LATENCY_GROUPINGS, leading=metric, trailing=bins
+    )
+    return keys, values
+
+
+def _group_by_groupings(
+    bucket: np.ndarray,
+    dims: np.ndarray,
+    values: np.ndarray,
+    groupings: Sequence[int],
+    *,
+    leading: np.ndarray | None = None,
+    trailing: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the sums of `values` per key for each grouping, without all-zero sums.
+
+    Keys are [leading], grouping, six dimension ids (zeroed where rolled up),
+    bucket, [trailing].
+    """
+    extra_front = [] if leading is None else [leading]
+    extra_back = [] if trailing is None else [trailing]
+    finest = np.column_stack([*extra_front, bucket, dims, *extra_back])
+    finest, values = _sum_by_key(finest, values)
+    front = len(extra_front)
+    dim_slice = slice(front + 1, front + 1 + len(DIMENSIONS))
+
+    key_parts, value_parts = [], []
+    for grouping in groupings:
+        kept = np.array([(grouping >> i) & 1 for i in range(len(DIMENSIONS))])
+        keys = finest.copy()
+        keys[:, dim_slice] *= kept
+        keys, sums = _sum_by_key(keys, values)
+        grouping_column = np.full((len(keys), 1), grouping, dtype=np.int64)
+        key_parts.append(
+            np.column_stack(
+                [
+                    keys[:, :front],
+                    grouping_column,
+                    keys[:, dim_slice],
+                    keys[:, front : front + 1],
+                    keys[:, front + 1 + len(DIMENSIONS) :],
+                ]
+            )
+        )
+        value_parts.append(sums)
+    keys = np.concatenate(key_parts) if key_parts else np.empty((0, 0), np.int64)
+    sums = np.concatenate(value_parts) if value_parts else values[:0]
+    nonzero = np.any(sums != 0, axis=1)
+    return keys[nonzero], sums[nonzero]
+
+
+def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(keys) == 0:
+        return keys, values
+    order = np.lexsort(keys.T[::-1])
+    keys, values = keys[order], values[order]
+    boundary = np.ones(len(keys), dtype=bool)
+    boundary[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    starts = np.flatnonzero(boundary)
+    return keys[starts], np.add.reduceat(values, starts, axis=0)

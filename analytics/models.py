@@ -1,0 +1,208 @@
+"""
+Incremental aggregates of consultations, the change log that feeds them and their
+fill state.
+
+Database triggers (see `triggers.py`) append every insert, update and delete of a
+consultation to `ConsultationChange` in the same transaction as the write, with the
+old values negated. A refresh turns a batch of changes into additive deltas per
+bucket and grouping, adds them to the aggregates and deletes the batch, all in one
+transaction: a crash loses nothing and counts nothing twice, and the cost follows the
+number of changes, not the size of the history.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .buckets import SAMPLES_PER_BUCKET
+from .grouping import DIMENSIONS
+
+
+class DimensionKey(models.Model):
+    """The bucket, grouping and dimension ids that identify an aggregate row."""
+
+    bucket_start = models.DateTimeField(_("bucket start"))
+    grouping = models.PositiveSmallIntegerField(_("grouping"))
+    channel = models.IntegerField(default=0)
+    consultation_type = models.IntegerField(default=0)
+    business_line = models.IntegerField(default=0)
+    product_category = models.IntegerField(default=0)
+    customer_tier = models.IntegerField(default=0)
+    team = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+KEY_FIELDS: tuple[str, ...] = ("grouping", *DIMENSIONS, "bucket_start")
+
+
+class TrafficAggregate(DimensionKey):
+    """
+    Sums per 15-minute UTC bucket of the consultations that started in it, and the
+    load of those in progress during it.
+
+    Durations are integer microseconds. `in_progress_MM` counts the consultations in
+    progress at minute MM of the bucket, the basis of the concurrency maximum.
+    """
+
+    volume = models.IntegerField(default=0)
+    converted = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfaction_sum = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    wait_us = models.BigIntegerField(default=0)
+    ended = models.IntegerField(default=0)
+    duration_us = models.BigIntegerField(default=0)
+    busy_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("traffic aggregate")
+        verbose_name_plural = _("traffic aggregates")
+        constraints = [
+            # Also the index every report reads through: equality on the grouping and
+            # the dimension ids, then a range of buckets.
+            models.UniqueConstraint(fields=KEY_FIELDS, name="traffic_aggregate_key")
+        ]
+        indexes = [
+            # Rows whose consultations were all deleted are removed after each
+            # refresh; this partial index finds them without a scan.
+            models.Index(
+                fields=["bucket_start"],
+                name="traffic_aggregate_empty",
+                condition=Q(volume=0, busy_us=0),
+            )
+        ]
+
+
+SAMPLE_FIELDS: tuple[str, ...] = tuple(
+    f"in_progress_{minute:02d}" for minute in range(SAMPLES_PER_BUCKET)
+)
+for _name in SAMPLE_FIELDS:
+    TrafficAggregate.add_to_class(_name, models.IntegerField(default=0))
+
+TRAFFIC_MEASURES: tuple[str, ...] = (
+    "volume",
+    "converted",
+    "abandoned",
+    "rated",
+    "satisfaction_sum",
+    "satisfied",
+    "responded",
+    "wait_us",
+    "ended",
+    "duration_us",
+    "busy_us",
+    *SAMPLE_FIELDS,
+)
+
+
+class LatencyBin(DimensionKey):
+    """The number of consultations per histogram bin of wait or duration."""
+
+    metric = models.PositiveSmallIntegerField(_("metric"))
+    bin = models.PositiveSmallIntegerField(_("bin"))
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("latency histogram bin")
+        verbose_name_plural = _("latency histogram bins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", *KEY_FIELDS, "bin"], name="latency_bin_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["bucket_start"],
+                name="latency_bin_empty",
+                condition=Q(count=0),
+            )
+        ]
+
+
+LATENCY_KEY_FIELDS: tuple[str, ...] = ("metric", *KEY_FIELDS, "bin")
+
+
+class ConsultationChange(models.Model):
+    """
+    One signed contribution waiting to be added to the aggregates.
+
+    Written only by database triggers: +1 with the new values on insert, -1 with the
+    old values on delete, both on an update that touches a counted field.
+    """
+
+    sign = models.SmallIntegerField()
+    started_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True)
+    ended_at = models.DateTimeField(null=True)
+    channel_id = models.BigIntegerField(null=True)
+    consultation_type_id = models.BigIntegerField(null=True)
+    business_line_id = models.BigIntegerField(null=True)
+    product_category_id = models.BigIntegerField(null=True)
+    customer_tier_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    converted = models.BooleanField()
+    abandoned = models.BooleanField()
+    satisfaction = models.SmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("pending consultation change")
+        verbose_name_plural = _("pending consultation changes")
+        indexes = [
+            # A rebuild piece consumes the changes of its own day.
+            models.Index(fields=["started_at"], name="consultation_change_started")
+        ]
+
+
+# The consultation columns a change carries, in the order the engine reads them.
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "started_at",
+    "first_response_at",
+    "ended_at",
+    "channel_id",
+    "consultation_type_id",
+    "business_line_id",
+    "product_category_id",
+    "customer_tier_id",
+    "team_id",
+    "converted",
+    "abandoned",
+    "satisfaction",
+)
+
+
+class FillState(models.Model):
+    """
+    How far the aggregates are complete; a single row, locked by every refresh.
+
+    `rebuild_started_at` without `rebuild_finished_at` means a rebuild is under way
+    or was interrupted: its remaining pieces are run before any incremental work.
+    """
+
+    last_refresh_started_at = models.DateTimeField(null=True)
+    last_refresh_finished_at = models.DateTimeField(null=True)
+    changes_applied = models.BigIntegerField(default=0)
+    rebuild_started_at = models.DateTimeField(null=True)
+    rebuild_finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("aggregate fill state")
+        verbose_name_plural = _("aggregate fill states")
+
+    @property
+    def rebuilding(self) -> bool:
+        return self.rebuild_started_at is not None and self.rebuild_finished_at is None
+
+
+class RebuildPiece(models.Model):
+    """One day of consultations (by UTC start) to recompute during a rebuild."""
+
+    day = models.DateField(unique=True)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("rebuild piece")
+        verbose_name_plural = _("rebuild pieces")
