@@ -87,6 +87,38 @@ def get_traffic_series(
     return Series(array[:, 0], array[:, 1:], tuple(names))
 
 
+@dataclass(frozen=True)
+class BreakdownSeries(Series):
+    """Sums per bucket and value of one dimension; `ids` holds each row's value."""
+
+    ids: np.ndarray
+
+
+def get_traffic_breakdown(
+    slice_filter: SliceFilter, dimension: str, names: Sequence[str] = ("volume",)
+) -> BreakdownSeries:
+    """
+    Return the traffic sums per bucket and value of one dimension, in bucket order.
+
+    Only (bucket, value) pairs that have data appear; value 0 is "none". The
+    dimension may also be filtered, which limits the values returned.
+    """
+    rows = (
+        _filtered(
+            TrafficAggregate.objects,
+            slice_filter,
+            TRAFFIC_GROUPINGS,
+            also_keep=[dimension],
+        )
+        .values(dimension, micros=BucketMicros("bucket_start"))
+        .annotate(**{name: Sum(name) for name in names})
+        .order_by("micros", dimension)
+        .values_list("micros", dimension, *names)
+    )
+    array = np.array(list(rows), dtype=np.int64).reshape(-1, len(names) + 2)
+    return BreakdownSeries(array[:, 0], array[:, 2:], tuple(names), array[:, 1])
+
+
 def get_latency_histograms(slice_filter: SliceFilter, metric: str) -> Series:
     """Return per bucket the counts in each bin of the metric's histogram."""
     edges = EDGES[metric]
@@ -111,10 +143,15 @@ def get_fill_state() -> FillState:
 
 
 def _filtered(
-    queryset: QuerySet, slice_filter: SliceFilter, available: tuple[int, ...]
+    queryset: QuerySet,
+    slice_filter: SliceFilter,
+    available: tuple[int, ...],
+    *,
+    also_keep: Sequence[str] = (),
 ) -> QuerySet:
+    """Select the rows of the filter from a grouping that also keeps `also_keep`."""
     filtered = [name for name, ids in slice_filter.dimensions.items() if ids]
-    grouping = stored_grouping(filtered, available)
+    grouping = stored_grouping([*filtered, *also_keep], available)
     kept = kept_dimensions(grouping)
     condition = Q(
         grouping=grouping,

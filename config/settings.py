@@ -155,6 +155,8 @@ PEAKDESK_INGEST_MAX_FUTURE_MINUTES = env_int("PEAKDESK_INGEST_MAX_FUTURE_MINUTES
 # Statistics: a consultation counts as in progress for at most this many hours, so
 # that a message thread left open for days does not read as days of load.
 PEAKDESK_CONCURRENCY_MAX_HOURS = env_int("PEAKDESK_CONCURRENCY_MAX_HOURS", 12)
+# A report figure resting on fewer observations than this is marked as thin.
+PEAKDESK_THIN_COUNT = env_int("PEAKDESK_THIN_COUNT", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

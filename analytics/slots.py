@@ -1,0 +1,146 @@
+"""
+Group 15-minute UTC buckets into the local slots, days, weeks and months of a report.
+
+Selectors return only the buckets that have data; `LocalGrid` places every bucket of
+the whole range in local time, so that what the calendar holds (on how many days a
+slot exists, which periods the range covers) does not depend on where data falls.
+On a spring-forward day the skipped slots are simply absent from the grid, and on a
+fall-back day the repeated ones appear twice on the same local day.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .buckets import BUCKET_US, to_us
+from .localtime import LocalBuckets, bucket_grid, localize
+
+MINUTES_PER_DAY = 24 * 60
+SLOT_MINUTES: tuple[int, ...] = (15, 30, 60)
+GRANULARITIES: tuple[str, ...] = ("day", "week", "month")
+_EPOCH_DATE = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class LocalGrid:
+    """Every bucket of [start, end) with its local day, slot and weekday."""
+
+    start_us: int
+    slot_minutes: int
+    local: LocalBuckets
+
+    @classmethod
+    def build(
+        cls, start: dt.datetime, end: dt.datetime, zone: ZoneInfo, slot_minutes: int
+    ) -> "LocalGrid":
+        """
+        Return the grid of a UTC range in a zone.
+
+        Both ends must be aware and on bucket boundaries; `slot_minutes` must divide
+        a day (see SLOT_MINUTES).
+        """
+        start_us, end_us = to_us(start), to_us(end)
+        return cls(
+            start_us, slot_minutes, localize(bucket_grid(start_us, end_us), zone)
+        )
+
+    @property
+    def slot_count(self) -> int:
+        return MINUTES_PER_DAY // self.slot_minutes
+
+    @cached_property
+    def slot(self) -> np.ndarray:
+        """The slot of the local day of each bucket of the grid."""
+        return self.local.slot(self.slot_minutes)
+
+    @cached_property
+    def weekday_slot(self) -> np.ndarray:
+        """The cell (ISO weekday - 1) x slots + slot of each bucket of the grid."""
+        return (self.local.weekday - 1) * self.slot_count + self.slot
+
+    @cached_property
+    def days(self) -> np.ndarray:
+        """The distinct local days of the range, in order."""
+        return np.unique(self.local.day)
+
+    def positions(self, buckets: np.ndarray) -> np.ndarray:
+        """Return the index in the grid of each bucket of a series of the range."""
+        return (buckets - self.start_us) // BUCKET_US
+
+    def days_per_cell(self, cells: np.ndarray, size: int) -> np.ndarray:
+        """
+        Return on how many local days each cell occurs, given a cell per bucket.
+
+        A cell repeated within one day (the hour a fall-back day has twice) counts
+        that day once.
+        """
+        if len(cells) == 0:
+            return np.zeros(size, dtype=np.int64)
+        first_day = self.local.day[0]
+        pairs = np.unique((self.local.day - first_day) * size + cells)
+        return np.bincount(pairs % size, minlength=size)
+
+    def buckets_per_cell(self, cells: np.ndarray, size: int) -> np.ndarray:
+        """Return how many buckets of the range fall in each cell."""
+        return np.bincount(cells, minlength=size)
+
+
+def sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Return the integer sums of `values` rows grouped by `index` in [0, size)."""
+    sums = np.zeros((size, *values.shape[1:]), dtype=np.int64)
+    np.add.at(sums, index, values)
+    return sums
+
+
+def max_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Return the maximum of non-negative `values` grouped by `index` (0 if none)."""
+    maxima = np.zeros(size, dtype=np.int64)
+    np.maximum.at(maxima, index, values)
+    return maxima
+
+
+def slot_label(slot: int, slot_minutes: int) -> str:
+    """Return the local start time of a slot as "HH:MM"."""
+    hours, minutes = divmod(slot * slot_minutes, 60)
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def slot_labels(slot_minutes: int) -> list[str]:
+    """Return the labels of every slot of a local day."""
+    return [slot_label(i, slot_minutes) for i in range(MINUTES_PER_DAY // slot_minutes)]
+
+
+def day_date(day: int) -> dt.date:
+    """Return the civil date of a day number (days since 1970-01-01)."""
+    return _EPOCH_DATE + dt.timedelta(days=int(day))
+
+
+def period_keys(days: np.ndarray, granularity: str) -> np.ndarray:
+    """
+    Return the period of each local day number: the day itself, the day number of
+    its ISO week's Monday, or the number of months since January 1970.
+    """
+    if granularity == "day":
+        return days
+    if granularity == "week":
+        # 1970-01-01 was a Thursday, three days after a Monday.
+        return days - (days + 3) % 7
+    if granularity == "month":
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    raise ValueError(f"unknown granularity {granularity!r}")
+
+
+def period_label(key: int, granularity: str) -> str:
+    """Return the label of a period key: "2026-03-01", "2026-W10" or "2026-03"."""
+    if granularity == "day":
+        return day_date(key).isoformat()
+    if granularity == "week":
+        year, week, _ = day_date(key).isocalendar()
+        return f"{year}-W{week:02d}"
+    if granularity == "month":
+        year, month = divmod(int(key), 12)
+        return f"{1970 + year}-{month + 1:02d}"
+    raise ValueError(f"unknown granularity {granularity!r}")
