@@ -14,9 +14,9 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers
 
+from consultations.api.exceptions import BatchTooLarge
 from consultations.ingestion import RECORD_KEYS, IngestResult
 from consultations.models import Consultation, Dimension
 
@@ -33,12 +33,6 @@ DERIVED_KEYS = (
 )
 
 
-class BatchTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The batch holds too many records.")
-    default_code = "batch_too_large"
-
-
 class ConsultationRecordSerializer(serializers.Serializer):
     """
     One consultation as an integrator sends it.
@@ -47,7 +41,6 @@ class ConsultationRecordSerializer(serializers.Serializer):
     """
 
     # Documents the shape for the schema only: the ingestion service validates.
-
     source = serializers.CharField(max_length=64)
     external_id = serializers.CharField(max_length=128)
     started_at = serializers.DateTimeField(
@@ -189,6 +182,11 @@ class BulkRequestSerializer(serializers.Serializer):
                 'Expected {"records": [...]} or a list of records, got %(type)s.'
             ) % {"type": json_type_name(data)}
             raise serializers.ValidationError({"non_field_errors": [message]})
+        unknown = sorted(set(data) - {"records"})
+        if unknown:
+            raise serializers.ValidationError(
+                {key: [gettext("Unknown field.")] for key in unknown}
+            )
         return super().to_internal_value(data)
 
 

@@ -10,6 +10,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -21,6 +23,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from consultations.api.exceptions import BodyTooLarge
 from consultations.api.filters import ConsultationFilterSet, dimension_filterset
 from consultations.api.permissions import (
     BulkIngestPermissions,
@@ -82,6 +85,19 @@ class ConsultationViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser]
     lookup_value_regex = r"\d+"
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400
+        # page; answer the JSON 413 an integrator can act on instead.
+        if isinstance(exc, RequestDataTooBig):
+            exc = BodyTooLarge(
+                gettext(
+                    "The request body exceeds %(limit)d bytes; send fewer records "
+                    "per request."
+                )
+                % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+            )
+        return super().handle_exception(exc)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         reader = RecordSerializer(data=request.data)
         reader.is_valid(raise_exception=True)
@@ -123,7 +139,10 @@ class ConsultationViewSet(viewsets.ModelViewSet):
         responses={
             200: BulkResultSerializer,
             400: OpenApiResponse(description="The body is not a list of objects."),
-            413: OpenApiResponse(description="The batch holds too many records."),
+            413: OpenApiResponse(
+                description="More records than PEAKDESK_INGEST_MAX_BATCH, or a "
+                "body over DATA_UPLOAD_MAX_MEMORY_SIZE; nothing was stored."
+            ),
         },
         description="Create or update up to PEAKDESK_INGEST_MAX_BATCH records by "
         "(source, external_id). Valid records are stored even when others are "

@@ -197,6 +197,21 @@ def test_bulk_over_limit_is_refused_whole(client: APIClient, settings: Any) -> N
     assert stored_rows() == []
 
 
+def test_bulk_body_over_upload_limit_is_refused_whole(
+    client: APIClient, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    batch = [record(f"c-{number}") for number in range(10)]
+
+    response = client.post(URL, {"records": batch}, format="json")
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request body exceeds 1000 bytes; send fewer records per request."
+    }
+    assert stored_rows() == []
+
+
 def test_bulk_at_limit_is_accepted(client: APIClient, settings: Any) -> None:
     settings.PEAKDESK_INGEST_MAX_BATCH = 3
     batch = [record(f"c-{number}") for number in range(3)]
@@ -210,6 +225,10 @@ def test_bulk_at_limit_is_accepted(client: APIClient, settings: Any) -> None:
     ("body", "errors"),
     [
         ({}, {"records": ["This field is required."]}),
+        (
+            {"records": [record("c-1")], "dry_run": True},
+            {"dry_run": ["Unknown field."]},
+        ),
         (
             {"records": "c-1"},
             {"records": ["Expected a list of records, got a string."]},
