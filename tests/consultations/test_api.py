@@ -193,7 +193,7 @@ def test_list_without_view_permission_is_forbidden(
     }
 
 
-def test_list_with_session_login_answers(client: APIClient) -> None:
+def test_list_with_session_login_answers() -> None:
     user = User.objects.create_user("staff", password="a long enough secret")
     user.user_permissions.set(Permission.objects.filter(codename="view_consultation"))
     session_client = APIClient()
