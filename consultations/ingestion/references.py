@@ -1,0 +1,252 @@
+"""
+Resolve the codes and external ids of records to row ids, creating rows on first use.
+
+Lookups are set-based: one query per kind for all the codes of a chunk, with the
+dimension values and agents cached for the whole run (there are few of them) and
+customers loaded per chunk (there may be millions). Rows are created only for records
+that passed validation, just before the write, so a rejected record leaves nothing
+behind.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model
+from django.utils.translation import gettext
+
+from ..models import (
+    Agent,
+    BusinessLine,
+    Channel,
+    ConsultationType,
+    Customer,
+    CustomerTier,
+    ProductCategory,
+)
+from .fields import FieldError, country_timezone
+from .queries import one_of
+from .reading import Key, ParsedRecord
+
+DIMENSIONS: dict[str, type[Model]] = {
+    "channel": Channel,
+    "consultation_type": ConsultationType,
+    "business_line": BusinessLine,
+    "product_category": ProductCategory,
+    "customer_tier": CustomerTier,
+}
+REFERENCE_COLUMNS: dict[str, str] = {
+    **{kind: f"{kind}_id" for kind in DIMENSIONS},
+    "customer": "customer_id",
+    "agent": "agent_id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A row that does not exist yet and will be created before the write."""
+
+    kind: str
+    code: str
+
+
+Reference = int | Pending
+
+
+@dataclass(slots=True)
+class CustomerState:
+    """What ingestion needs to know of a customer; `id` is None until created."""
+
+    id: int | None
+    country: str
+    timezone: str
+
+
+class References:
+    """The ids behind codes and external ids, for one ingestion run."""
+
+    def __init__(self, *, allow_new_dimensions: bool) -> None:
+        self.allow_new_dimensions = allow_new_dimensions
+        self.ids: dict[str, dict[str, int]] = {kind: {} for kind in REFERENCE_COLUMNS}
+        self.teams: dict[int, int | None] = {}
+        self.customers: dict[str, CustomerState] = {}
+        self.customer_ids: dict[int, str] = {}
+        self.moved: dict[str, str] = {}
+
+    def look_up(
+        self, records: Iterable[ParsedRecord], stored: dict[Key, dict[str, Any]]
+    ) -> None:
+        """Load the ids of everything `records` refer to, and their customers."""
+        records = list(records)
+        for kind, model in DIMENSIONS.items():
+            self._look_up_codes(kind, model, records)
+        self._look_up_agents(records)
+        self._look_up_customers(records, stored)
+
+    def resolve(self, kind: str, code: str) -> Reference:
+        """Return the id for `code`, or Pending; raise FieldError if not allowed."""
+        found = self.ids[kind].get(code)
+        if found is not None:
+            return found
+        if kind == "customer" or self.allow_new_dimensions:
+            return Pending(kind, code)
+        if kind == "agent":
+            message = gettext(
+                "There is no agent with external id %(code)r, and this import may "
+                "not create one."
+            )
+        else:
+            message = gettext(
+                "There is no %(dimension)s with code %(code)r, and this import may "
+                "not create one."
+            )
+        dimension = DIMENSIONS.get(kind, Agent)._meta.verbose_name
+        raise FieldError(message % {"code": code, "dimension": dimension}, kind)
+
+    def team_of(self, agent: Reference | None) -> int | None:
+        """Return the current team of an agent; new agents have none."""
+        if agent is None or isinstance(agent, Pending):
+            return None
+        return self.teams.get(agent)
+
+    def customer_code(self, customer: Reference | None) -> str | None:
+        """Return the external id of a resolved customer reference."""
+        if customer is None:
+            return None
+        if isinstance(customer, Pending):
+            return customer.code
+        return self.customer_ids.get(customer)
+
+    def customer_zone(self, customer: str | None, country: str | None) -> str:
+        """
+        Return the time zone to assume for a customer.
+
+        The customer's own zone, else the zone of the country (`country` when the
+        record gives one, else the customer's) if that country has only one, else ""
+        for unknown.
+        """
+        state = self.customers.get(customer) if customer is not None else None
+        if state is not None and state.timezone:
+            return state.timezone
+        country = country or (state.country if state is not None else "")
+        return country_timezone(country) if country else ""
+
+    def keep_country(self, customer: str, country: str) -> None:
+        """Give the customer `country`; it is stored with the chunk."""
+        state = self.customers.get(customer)
+        if state is None:
+            self.customers[customer] = CustomerState(None, country, "")
+        elif state.country != country:
+            state.country = country
+            if state.id is not None:
+                self.moved[customer] = country
+
+    def create_pending(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Create the rows that `rows` refer to and put their ids in place."""
+        rows = list(rows)
+        pending: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for column in REFERENCE_COLUMNS.values():
+                value = row[column]
+                if isinstance(value, Pending):
+                    pending[value.kind].add(value.code)
+        for kind, codes in pending.items():
+            self._create(kind, codes)
+        for row in rows:
+            for column in REFERENCE_COLUMNS.values():
+                value = row[column]
+                if isinstance(value, Pending):
+                    row[column] = self.ids[value.kind][value.code]
+
+    def store_countries(self) -> None:
+        """Write the new countries that records gave existing customers."""
+        by_country: dict[str, list[str]] = defaultdict(list)
+        for customer, country in self.moved.items():
+            by_country[country].append(customer)
+        for country, customers in by_country.items():
+            Customer.objects.filter(external_id__in=customers).update(country=country)
+        self.moved.clear()
+
+    def _look_up_codes(
+        self, kind: str, model: type[Model], records: list[ParsedRecord]
+    ) -> None:
+        known = self.ids[kind]
+        wanted = {r.values[kind] for r in records if r.values.get(kind) is not None}
+        wanted.difference_update(known)
+        if wanted:
+            known.update(
+                model.objects.filter(one_of("code", wanted)).values_list("code", "id")
+            )
+
+    def _look_up_agents(self, records: list[ParsedRecord]) -> None:
+        known = self.ids["agent"]
+        wanted = {r.values["agent"] for r in records if r.values.get("agent")}
+        wanted.difference_update(known)
+        if not wanted:
+            return
+        found = Agent.objects.filter(one_of("external_id", wanted))
+        for code, id_, team in found.values_list("external_id", "id", "team_id"):
+            known[code] = id_
+            self.teams[id_] = team
+
+    def _look_up_customers(
+        self, records: list[ParsedRecord], stored: dict[Key, dict[str, Any]]
+    ) -> None:
+        codes = {r.values["customer"] for r in records if r.values.get("customer")}
+        # A record that names no customer may still need the stored one: to fall
+        # back to its zone or to give it a country.
+        ids = {
+            stored[r.key]["customer_id"]
+            for r in records
+            if "customer" not in r.values
+            and r.key in stored
+            and (r.country or r.values.get("customer_timezone") == "")
+        }
+        ids.discard(None)
+        self.customers = {}
+        self.customer_ids = {}
+        self.ids["customer"] = {}
+        if not codes and not ids:
+            return
+        for code, id_, country, zone in Customer.objects.filter(
+            one_of("external_id", codes) | one_of("id", ids)
+        ).values_list("external_id", "id", "country", "timezone"):
+            self.customers[code] = CustomerState(id_, country, zone)
+            self.customer_ids[id_] = code
+            self.ids["customer"][code] = id_
+
+    def _create(self, kind: str, codes: set[str]) -> None:
+        # Concurrent runs may create the same rows: ignore conflicts, then read
+        # back the ids of all of them, whoever created them.
+        if kind == "customer":
+            Customer.objects.bulk_create(
+                [
+                    Customer(external_id=code, country=self._country_of(code))
+                    for code in sorted(codes)
+                ],
+                ignore_conflicts=True,
+            )
+            found = Customer.objects.filter(one_of("external_id", codes))
+            self.ids[kind].update(found.values_list("external_id", "id"))
+        elif kind == "agent":
+            Agent.objects.bulk_create(
+                [Agent(external_id=code) for code in sorted(codes)],
+                ignore_conflicts=True,
+            )
+            found = Agent.objects.filter(one_of("external_id", codes))
+            for code, id_, team in found.values_list("external_id", "id", "team_id"):
+                self.ids[kind][code] = id_
+                self.teams[id_] = team
+        else:
+            model = DIMENSIONS[kind]
+            model.objects.bulk_create(
+                [model(code=code, name=code) for code in sorted(codes)],
+                ignore_conflicts=True,
+            )
+            found = model.objects.filter(one_of("code", codes))
+            self.ids[kind].update(found.values_list("code", "id"))
+
+    def _country_of(self, customer: str) -> str:
+        state = self.customers.get(customer)
+        return state.country if state is not None else ""

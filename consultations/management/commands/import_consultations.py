@@ -1,0 +1,276 @@
+"""Import consultations from a file through the ingestion service, chunk by chunk."""
+
+import csv
+import io
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from tqdm import tqdm
+
+from consultations.ingestion import IngestResult, ingest
+from consultations.ingestion.adapters import (
+    Adapter,
+    FormatError,
+    SourceRow,
+    adapter_for_path,
+    get_adapter,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 5_000
+
+
+class Command(BaseCommand):
+    help = _(
+        "Import consultations from a file (CSV, JSON Lines or another registered "
+        "format), upserting by source and external id. Rejected rows go to a CSV "
+        "file with their reasons."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help=_("The file to import."))
+        parser.add_argument(
+            "--format",
+            dest="format_name",
+            help=_("The file's format; guessed from its extension when left out."),
+        )
+        parser.add_argument(
+            "--timezone",
+            help=_(
+                "IANA zone to read times without a UTC offset in; without it such "
+                "times are rejected. Required by formats of local clock times."
+            ),
+        )
+        parser.add_argument(
+            "--rejects",
+            type=Path,
+            help=_(
+                "Where to write rejected rows (CSV); default: FILE's name plus "
+                ".rejects.csv in the current directory. Written only if a row is "
+                "rejected."
+            ),
+        )
+        parser.add_argument(
+            "--no-create-dimensions",
+            action="store_true",
+            help=_(
+                "Reject unknown dimension codes and agents instead of creating them."
+            ),
+        )
+        parser.add_argument(
+            "--chunk-size",
+            type=int,
+            default=DEFAULT_CHUNK_SIZE,
+            help=_("Rows validated and written together (default %(default)s)."),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(gettext("No such file: %(path)s") % {"path": path})
+        if options["chunk_size"] < 1:
+            raise CommandError(gettext("--chunk-size must be at least 1."))
+        adapter = self._adapter(path, options["format_name"], options["timezone"])
+        rejects = Rejects(options["rejects"] or Path(f"{path.name}.rejects.csv"))
+
+        started = time.monotonic()
+        adapter.prepare()
+        totals = self._import(
+            path,
+            adapter,
+            rejects,
+            allow_new_dimensions=not options["no_create_dimensions"],
+            chunk_size=options["chunk_size"],
+            quiet=options["verbosity"] == 0,
+        )
+
+        self._report(totals, rejects, time.monotonic() - started)
+
+    def _adapter(
+        self, path: Path, format_name: str | None, timezone: str | None
+    ) -> Adapter:
+        try:
+            adapter_class = (
+                get_adapter(format_name) if format_name else adapter_for_path(path)
+            )
+        except LookupError as error:
+            raise CommandError(error.args[0]) from None
+        zone = _zone(timezone) if timezone else None
+        if adapter_class.needs_timezone and zone is None:
+            raise CommandError(
+                gettext(
+                    "The %(format)s format holds local clock times: give the "
+                    "zone they are in with --timezone."
+                )
+                % {"format": adapter_class.name}
+            )
+        return adapter_class(timezone=zone)
+
+    def _import(
+        self,
+        path: Path,
+        adapter: Adapter,
+        rejects: "Rejects",
+        *,
+        allow_new_dimensions: bool,
+        chunk_size: int,
+        quiet: bool,
+    ) -> IngestResult:
+        totals = IngestResult()
+        with (
+            path.open("rb") as binary,
+            io.TextIOWrapper(binary, encoding=adapter.encoding, newline="") as stream,
+            tqdm(
+                total=path.stat().st_size,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                file=sys.stderr,
+                disable=True if quiet else None,
+            ) as progress,
+            rejects,
+        ):
+            try:
+                for chunk in _chunks(adapter.rows(stream), chunk_size):
+                    result = _ingest_rows(
+                        chunk,
+                        rejects,
+                        allow_new_dimensions=allow_new_dimensions,
+                        adapter=adapter,
+                    )
+                    totals.add(result)
+                    progress.update(binary.tell() - progress.n)
+            except (FormatError, UnicodeDecodeError) as error:
+                raise CommandError(
+                    gettext("Cannot read %(path)s: %(error)s")
+                    % {"path": path, "error": error}
+                ) from None
+        return totals
+
+    def _report(self, totals: IngestResult, rejects: "Rejects", seconds: float) -> None:
+        rows = totals.total + rejects.count
+        summary = {
+            "created": totals.created,
+            "updated": totals.updated,
+            "unchanged": totals.unchanged,
+            "rejected": rejects.count,
+            "skipped": totals.skipped,
+            "seconds": seconds,
+            "rate": rows / seconds if seconds else 0,
+        }
+        logger.info(
+            "imported %(created)d created, %(updated)d updated, %(unchanged)d "
+            "unchanged, %(rejected)d rejected, %(skipped)d skipped in %(seconds).1f s",
+            summary,
+        )
+        self.stdout.write(
+            gettext(
+                "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(rejected)d rejected, %(skipped)d skipped in %(seconds).1f s "
+                "(%(rate)d rows/s)."
+            )
+            % summary
+        )
+        if rejects.count:
+            self.stdout.write(
+                gettext("Rejected rows and their reasons: %(path)s")
+                % {"path": rejects.path}
+            )
+
+
+class Rejects:
+    """The CSV file of rejected rows, created at the first one."""
+
+    HEADER = ("line", "field", "reason", "row")
+
+    def __init__(self, path: Path) -> None:
+        if not os.access(path.parent, os.W_OK):
+            raise CommandError(
+                gettext("Cannot write the rejected rows to %(path)s.") % {"path": path}
+            )
+        self.path = path
+        self.count = 0
+        self._file: TextIO | None = None
+        self._writer: Any = None
+
+    def __enter__(self) -> "Rejects":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def write(self, row: SourceRow, field: str, reason: str) -> None:
+        """Add `row` with the field at fault and the reason."""
+        if self._writer is None:
+            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(self.HEADER)
+        self._writer.writerow((row.line, field, reason, _text(row.original)))
+        self.count += 1
+
+
+def _ingest_rows(
+    rows: list[SourceRow],
+    rejects: Rejects,
+    *,
+    allow_new_dimensions: bool,
+    adapter: Adapter,
+) -> IngestResult:
+    """Ingest the records of `rows`; write the rejected ones; return the counts."""
+    sent = [row for row in rows if row.record is not None]
+    result = ingest(
+        [row.record for row in sent],
+        allow_new_dimensions=allow_new_dimensions,
+        naive_timezone=adapter.timezone,
+    )
+
+    problems = [
+        (sent[rejection.index], rejection.field, rejection.reason)
+        for rejection in result.rejected
+    ]
+    for row in rows:
+        if row.problem is not None:
+            problems.append((row, *row.problem))
+        elif row.skipped:
+            result.skipped += 1
+    for row, field, reason in sorted(problems, key=lambda problem: problem[0].line):
+        rejects.write(row, field, reason)
+    # The rejections are in the file; the running totals keep counts only, so
+    # memory does not grow with the number of rejected rows.
+    result.rejected = []
+    return result
+
+
+def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(
+            gettext("%(name)r is not a known IANA time zone name.") % {"name": name}
+        ) from None
+
+
+def _text(original: str | list[str]) -> str:
+    if isinstance(original, str):
+        return original
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(original)
+    return buffer.getvalue().rstrip("\r\n")
