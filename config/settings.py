@@ -148,7 +148,8 @@ STORAGES = {
     },
 }
 
-# Ingestion limits.
+# Ingestion limits. A full bulk batch of 5,000 records is several megabytes of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 32 * 2**20)
 PEAKDESK_INGEST_MAX_BATCH = env_int("PEAKDESK_INGEST_MAX_BATCH", 5000)
 PEAKDESK_INGEST_MAX_FUTURE_MINUTES = env_int("PEAKDESK_INGEST_MAX_FUTURE_MINUTES", 60)
 
