@@ -1,0 +1,1 @@
+"""An installable app that adds a report by shipping a `reports` module."""
