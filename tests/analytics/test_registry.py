@@ -154,4 +154,3 @@ def test_ready_installed_app_with_reports_module_registers_its_reports(
 
     # Then its report is registered, without registering any other twice
     assert get_report("thirdparty-sample").title == "Third-party sample"
-
