@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from consultations.models import Consultation
 
+from . import triggers
 from .engine.contributions import compute_deltas
 from .engine.store import apply_deltas, clear_aggregates
 from .models import CHANGE_COLUMNS, ConsultationChange, FillState, RebuildPiece
@@ -41,10 +42,12 @@ def refresh_aggregates(*, batch_size: int = 10_000) -> RefreshOutcome:
     """
     Add every logged change to the aggregates and return what was done.
 
-    An interrupted rebuild is finished first. Safe to run concurrently and after a
-    crash: each batch is one transaction, under the fill-state lock.
+    Missing change triggers are reinstalled and a rebuild planned; an interrupted
+    rebuild is finished first. Safe to run concurrently and after a crash: each
+    batch is one transaction, under the fill-state lock.
     """
     started = time.monotonic()
+    _restore_change_logging()
     pieces = run_rebuild_pieces()
     applied = 0
     while True:
@@ -91,10 +94,10 @@ def start_rebuild() -> list[dt.date]:
     return days
 
 
-def rebuild_aggregates() -> RefreshOutcome:
+def rebuild_aggregates(*, batch_size: int = 10_000) -> RefreshOutcome:
     """Recompute every aggregate from the consultations in this process."""
     start_rebuild()
-    return refresh_aggregates()
+    return refresh_aggregates(batch_size=batch_size)
 
 
 def run_rebuild_pieces() -> int:
@@ -165,6 +168,21 @@ def finish_rebuild_if_complete() -> None:
     logger.info("rebuild finished")
 
 
+def _restore_change_logging() -> None:
+    with transaction.atomic():
+        _locked_state()
+        missing = triggers.install_missing(connection)
+        if not missing:
+            return
+        # Writes made while a trigger was missing were not logged: only a rebuild
+        # can count them.
+        logger.error(
+            "change triggers were missing (%s): reinstalled, rebuilding",
+            ", ".join(missing),
+        )
+        start_rebuild()
+
+
 def _apply_change_batch(batch_size: int) -> int:
     batch = list(
         ConsultationChange.objects.order_by("id").values_list(
@@ -204,7 +222,9 @@ def _consultation_columns() -> list:
 
 
 def _use_one_snapshot() -> None:
-    if connection.vendor == "postgresql":
+    # Only the outermost transaction can choose its isolation level; a piece run
+    # inside a caller's transaction (a test, a request) reads with the caller's.
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 

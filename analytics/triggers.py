@@ -8,6 +8,7 @@ embedded default, has only row-level triggers. TRUNCATE is not logged: after one
 a full rebuild.
 """
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from .models import CHANGE_COLUMNS
@@ -43,7 +44,7 @@ def _postgresql_statements(event: str) -> list[str]:
         "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
         "delete": "OLD TABLE AS old_rows",
     }[event]
-    function = f"analytics_log_consultation_{event}"
+    function = _name(event)
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
         f"AS $$ BEGIN {_postgresql_body(event)} RETURN NULL; END $$;",
@@ -59,7 +60,7 @@ def _sqlite_statements(event: str) -> list[str]:
             f"VALUES ({sign}, {_columns(row + '.')});"
         )
 
-    name = f"analytics_log_consultation_{event}"
+    name = _name(event)
     if event == "insert":
         return [
             f"CREATE TRIGGER {name} AFTER INSERT ON {SOURCE} BEGIN {log(1, 'NEW')} END;"
@@ -78,20 +79,54 @@ def _sqlite_statements(event: str) -> list[str]:
 
 def install(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create the change-logging triggers for the connection's database."""
-    vendor = schema_editor.connection.vendor
+    for event in EVENTS:
+        for statement in _statements(schema_editor.connection.vendor, event):
+            schema_editor.execute(statement)
+
+
+def install_missing(connection: BaseDatabaseWrapper) -> tuple[str, ...]:
+    """
+    Create whichever change-logging triggers are missing; return their events.
+
+    SQLite drops a table's triggers whenever a migration rebuilds the table (most
+    field alterations do), so a migration of consultations can silently stop the
+    logging; writes made since then were not logged.
+    """
+    if connection.vendor == "postgresql":
+        present = (
+            "SELECT tgname FROM pg_trigger "
+            "WHERE tgrelid = %s::regclass AND NOT tgisinternal"
+        )
+    else:
+        present = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(present, [SOURCE])
+        names = {row[0] for row in cursor.fetchall()}
+        missing = tuple(event for event in EVENTS if _name(event) not in names)
+        for event in missing:
+            for statement in _statements(connection.vendor, event):
+                cursor.execute(statement)
+    return missing
+
+
+def _statements(vendor: str, event: str) -> list[str]:
     builders = {"postgresql": _postgresql_statements, "sqlite": _sqlite_statements}
     if vendor not in builders:
         raise NotImplementedError(f"No change triggers for the {vendor} database.")
-    for event in EVENTS:
-        for statement in builders[vendor](event):
-            schema_editor.execute(statement)
+    return builders[vendor](event)
+
+
+def _name(event: str) -> str:
+    return f"analytics_log_consultation_{event}"
 
 
 def uninstall(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Drop the change-logging triggers."""
     vendor = schema_editor.connection.vendor
     for event in EVENTS:
-        name = f"analytics_log_consultation_{event}"
+        name = _name(event)
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE};")
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}();")

@@ -112,7 +112,12 @@ def _rows(
     keys: Sequence[str], key_values: np.ndarray, measure_values: np.ndarray
 ) -> Iterator[tuple]:
     bucket_column = list(keys).index("bucket_start")
-    buckets = {int(b): from_us(int(b)) for b in np.unique(key_values[:, bucket_column])}
+    # In the database's own format: SQLite compares datetimes as text, so a bucket
+    # written otherwise would not equal the same instant written by the ORM.
+    adapt = connection.ops.adapt_datetimefield_value
+    buckets = {
+        int(b): adapt(from_us(int(b))) for b in np.unique(key_values[:, bucket_column])
+    }
     for key, measures in zip(key_values.tolist(), measure_values.tolist(), strict=True):
         key[bucket_column] = buckets[key[bucket_column]]
         yield (*key, *measures)
