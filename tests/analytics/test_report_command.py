@@ -154,7 +154,9 @@ def test_report_option_of_another_report_is_refused(
     )
 
 
-def test_report_unknown_slug_raises_command_error_naming_known_ones() -> None:
+def test_report_unknown_slug_raises_command_error_naming_known_ones(
+    echo_report: type[Report],
+) -> None:
     known = ", ".join(report.slug for report in list_reports())
 
     with pytest.raises(CommandError) as raised:
