@@ -1,0 +1,1 @@
+"""The analytics dashboard inside the Django admin."""
