@@ -23,7 +23,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -298,9 +298,10 @@ def parse_report_parameters(
 
 def _validate(report: "Report", data: QueryDict) -> tuple[dict, dict[str, Any]]:
     """Return the cleaned shared parameters and the report's validated options."""
+    option_fields = _option_fields(report)
     filterset = ReportFilterSet(data, queryset=Consultation.objects.none())
-    options = _bind_options(report, data)
-    errors = _misused_parameters(report, data)
+    options = _bind_options(report, option_fields, data)
+    errors = _misused_parameters(option_fields, data)
     if not filterset.is_valid():
         _merge(errors, filterset.errors)
     if options is not None and not options.is_valid():
@@ -310,34 +311,29 @@ def _validate(report: "Report", data: QueryDict) -> tuple[dict, dict[str, Any]]:
     return filterset.form.cleaned_data, dict(options.validated_data) if options else {}
 
 
-def _bind_options(report: "Report", data: QueryDict) -> serializers.Serializer | None:
+def _bind_options(
+    report: "Report", option_fields: dict[str, serializers.Field], data: QueryDict
+) -> serializers.Serializer | None:
     if report.options_serializer is None:
         return None
     # A plain dict rather than the QueryDict: DRF reads a missing boolean in form
     # data as false, where a missing query parameter means its default.
     given = {}
-    for name, option in report.options_serializer().fields.items():
+    for name, option in option_fields.items():
         if name in data:
             values = data.getlist(name)
             given[name] = values if _is_many(option) else values[-1]
     return report.options_serializer(data=given)
 
 
-def _misused_parameters(report: "Report", data: QueryDict) -> dict[str, list[str]]:
+def _misused_parameters(
+    option_fields: dict[str, serializers.Field], data: QueryDict
+) -> dict[str, list[str]]:
     """Return an error for each unknown parameter and each repeated single one."""
-    single = {
-        *(
-            name
-            for name, declared in ReportFilterSet.base_filters.items()
-            if not declared.many
-        ),
-        *(
-            name
-            for name, option in _option_fields(report).items()
-            if not _is_many(option)
-        ),
-    }
-    known = {*SHARED_PARAMETERS, *report.option_names()}
+    shared = ReportFilterSet.base_filters
+    single = {name for name, declared in shared.items() if not declared.many}
+    single |= {name for name, option in option_fields.items() if not _is_many(option)}
+    known = {*shared, *option_fields}
     errors: dict[str, list[str]] = {}
     for name in data:
         if name == FORMAT_PARAMETER:
@@ -389,6 +385,9 @@ def _date_range(
 
 def _chosen(values: Iterable[Model | str]) -> list[tuple[str, int]]:
     """Return the (code, id) of each chosen dimension value, by code."""
+    # No choice arrives as `queryset.none()`, which need not even be compiled.
+    if isinstance(values, QuerySet) and values.query.is_empty():
+        return []
     return sorted(
         (NO_VALUE, NO_VALUE_ID) if value == NO_VALUE else (value.code, value.pk)
         for value in values
