@@ -8,8 +8,9 @@ options and result; one catch-all path serves reports registered later and answe
 
 import re
 
-from django.http import HttpResponseBase
+from django.http import Http404, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -50,7 +51,24 @@ OPENAPI_TYPES = {
 }
 
 
-class ReportListView(APIView):
+class FormatCheckedView(APIView):
+    """A view that answers an unknown `?format=` with 400 naming the formats."""
+
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            reason = gettext("Choose one of %(formats)s, not %(value)s.") % {
+                "formats": formats,
+                "value": request.query_params.get(FORMAT_PARAMETER),
+            }
+            raise ValidationError({FORMAT_PARAMETER: [reason]}) from None
+
+
+class ReportListView(FormatCheckedView):
     """List the registered reports with their parameters."""
 
     @extend_schema(
@@ -65,7 +83,7 @@ class ReportListView(APIView):
         return Response(serializer.data)
 
 
-class ReportView(APIView):
+class ReportView(FormatCheckedView):
     """Answer one report as JSON, or its rows as CSV with `?format=csv`."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, ReportCSVRenderer]

@@ -361,6 +361,22 @@ def test_report_csv_with_invalid_parameter_answers_json_400(
     assert response.json() == {"slot": ["Choose 15, 30 or 60 minutes, not 7."]}
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/api/reports/echo/?format=xml", "Choose one of json, api, csv, not xml."),
+        ("/api/reports/?format=csv", "Choose one of json, api, not csv."),
+    ],
+)
+def test_reports_unknown_format_answers_400_naming_the_formats(
+    client: APIClient, echo_report: type[Report], url: str, reason: str
+) -> None:
+    response = client.get(url)
+
+    assert response.status_code == 400
+    assert response.json() == {"format": [reason]}
+
+
 def test_report_unknown_slug_answers_404_naming_known_reports(
     client: APIClient, echo_report: type[Report]
 ) -> None:
