@@ -166,12 +166,9 @@ def report_schema(report: Report, name: str) -> extend_schema:
         responses={
             (200, "application/json"): envelope,
             (200, "text/csv"): OpenApiTypes.STR,
-            400: OpenApiResponse(
+            (400, "application/json"): OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description=_("Each invalid parameter with its reasons."),
-            ),
-            404: OpenApiResponse(
-                OpenApiTypes.OBJECT, description=_("No report has this slug.")
             ),
         },
     )
