@@ -102,7 +102,9 @@ def excel_workbook(rows: Iterable[list[Any]]) -> bytes:
 
 
 def _excel_value(value: Any) -> Any:
-    # Excel has no time zones: write UTC wall-clock times.
+    # Excel has no time zones and keeps milliseconds: write UTC wall-clock times cut
+    # to the millisecond, so that a cell reads back as written.
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None, microsecond=utc.microsecond // 1000 * 1000)
     return value

@@ -108,10 +108,11 @@ def format_cell(key: str, value: Any) -> str:
         return str(WEEKDAYS[value - 1])
     if isinstance(value, int):
         return number_format(value, force_grouping=True)
+    # number_format() cuts digits off; round first so that 0.666 reads 0.67.
     if isinstance(value, float):
         if is_percent(key):
-            return number_format(value * 100, decimal_pos=1) + "%"
-        return number_format(value, decimal_pos=2, force_grouping=True)
+            return number_format(round(value * 100, 1), decimal_pos=1) + "%"
+        return number_format(round(value, 2), decimal_pos=2, force_grouping=True)
     return str(value)
 
 
