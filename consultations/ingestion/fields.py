@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 import pytz
+from django.conf import settings
 from django.utils.translation import gettext
 
 MAX_COUNT = 2**31 - 1
@@ -245,8 +246,8 @@ def _check_range(moment: datetime, latest: datetime) -> None:
         )
     if moment > latest:
         raise FieldError(
-            gettext("%(value)s is too far in the future (after %(latest)s).")
-            % {"value": moment.isoformat(), "latest": latest.isoformat()}
+            gettext("%(value)s is more than %(minutes)d minutes in the future.")
+            % {"value": moment.isoformat(), "minutes": max_future_minutes()}
         )
 
 
@@ -254,6 +255,11 @@ def _not_a_moment(value: Any) -> str:
     return gettext(
         "%(value)r is not an ISO 8601 date and time, e.g. 2024-05-01T09:30:00+08:00."
     ) % {"value": value}
+
+
+def max_future_minutes() -> int:
+    """Return how far in the future a record's times may lie, in minutes."""
+    return settings.PEAKDESK_INGEST_MAX_FUTURE_MINUTES
 
 
 @cache

@@ -151,8 +151,10 @@ class References:
                 value = row[column]
                 if isinstance(value, Pending):
                     pending[value.kind].add(value.code)
-        for kind, codes in pending.items():
-            self._create(kind, codes)
+        # Always in the same order, so that concurrent runs cannot deadlock.
+        for kind in REFERENCE_COLUMNS:
+            if pending[kind]:
+                self._create(kind, pending[kind])
         for row in rows:
             for column in REFERENCE_COLUMNS.values():
                 value = row[column]

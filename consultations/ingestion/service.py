@@ -7,11 +7,10 @@ from datetime import timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .fields import FieldError
+from .fields import FieldError, max_future_minutes
 from .merging import plan_chunk
 from .reading import ParsedRecord, RecordReader
 from .references import References
@@ -46,8 +45,7 @@ def ingest(
     """
     reader = RecordReader(
         naive_timezone=naive_timezone,
-        latest=timezone.now()
-        + timedelta(minutes=settings.PEAKDESK_INGEST_MAX_FUTURE_MINUTES),
+        latest=timezone.now() + timedelta(minutes=max_future_minutes()),
     )
     references = References(allow_new_dimensions=allow_new_dimensions)
     result = IngestResult()

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from django.utils import timezone
 
 from ..models import Consultation
 from .merging import ROW_COLUMNS
@@ -110,7 +111,8 @@ def _write_postgresql(rows: dict[Key, dict[str, Any]]) -> tuple[int, int]:
             for key in sorted(rows):
                 row = rows[key]
                 copy.write_row(key + tuple(row[column] for column in ROW_COLUMNS))
-        cursor.execute(UPSERT_SQL)
+        # The application's clock, as for every other write of these columns.
+        cursor.execute(UPSERT_SQL, {"now": timezone.now()})
         inserted, updated = cursor.fetchone()
     return inserted, updated
 
@@ -126,7 +128,7 @@ def _upsert_sql() -> str:
     return (
         f"WITH written AS ("
         f"INSERT INTO {table} ({columns}, created_at, updated_at) "
-        f"SELECT {columns}, now(), now() FROM {STAGE_TABLE} "
+        f"SELECT {columns}, %(now)s, %(now)s FROM {STAGE_TABLE} "
         f"ORDER BY source, external_id "
         f"ON CONFLICT (source, external_id) DO UPDATE SET {assignments}, "
         f"updated_at = EXCLUDED.updated_at "
