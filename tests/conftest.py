@@ -40,6 +40,7 @@ from consultations.models import (
 
 # A fixed epoch: generated consultations start on or after it, never near the clock.
 EPOCH = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+SPANS = (3600,) * 9 + (50_000,)
 WORKER_START_SECONDS = 60
 WORKER_STOP_SECONDS = 15
 
@@ -84,10 +85,8 @@ def create_consultations(
                     external_id=uuid.UUID(int=rng.getrandbits(128)).hex,
                     started_at=start,
                     first_response_at=_later(rng, start, 900, missing=0.15),
-                    # Some run past the 12 h concurrency cap and across midnight.
-                    ended_at=_later(
-                        rng, start, rng.choice([3600, 50_000]), missing=0.1
-                    ),
+                    # A few run past the 12 h concurrency cap and across midnight.
+                    ended_at=_later(rng, start, rng.choice(SPANS), missing=0.1),
                     converted=rng.random() < 0.3,
                     abandoned=rng.random() < 0.1,
                     satisfaction=rng.choice([None, None, 1, 2, 3, 4, 5]),
@@ -120,6 +119,15 @@ def read_aggregate_rows() -> dict[str, list[tuple]]:
 @pytest.fixture
 def aggregate_rows() -> Callable[[], dict[str, list[tuple]]]:
     return read_aggregate_rows
+
+
+def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
+    """Poll a condition every 10 ms; fail the test when it is still false."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {seconds} s for {what}")
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")
