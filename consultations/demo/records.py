@@ -1,0 +1,356 @@
+"""
+Every field of a day's consultations, drawn in vectorised steps from its arrivals.
+
+Service quality follows load: the load of a slot is its arrivals over the capacity
+staffed for it. Waiting grows with load, customers abandon when their patience runs
+out before the first response, and satisfaction and conversion fall with the wait.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalogue import (
+    CHANNEL_CODES,
+    CHANNEL_MEDIA,
+    LINES,
+    OVERSEAS_CHANNELS,
+    OVERSEAS_ZONES,
+    TEAM_CODES,
+    TYPE_CODES,
+)
+from .population import CustomerPool, Roster
+from .profiles import STAFFED_FROM_HOUR, STAFFED_UNTIL_HOUR
+from .scenario import DayPlan
+from .volume import Arrivals, DayGrid
+
+# Per channel, in the order of CHANNEL_CODES: web, app, wechat, social, phone, email.
+WAIT_MEDIAN_SECONDS = np.array([12, 12, 15, 120, 20, 3 * 3600], dtype=float)
+PATIENCE_MEAN_SECONDS = np.array([900, 900, 900, 3600, 600, np.inf])
+RATING_SHARE = np.array([0.45, 0.45, 0.40, 0.25, 0.30, 0.20])
+MAX_WAIT_SECONDS = np.array([2700, 2700, 2700, 2700, 2700, 3 * 86400], dtype=float)
+CHATBOT_CHANNELS = np.isin(CHANNEL_CODES, ["web", "app", "wechat"])
+HANDLE_MEDIAN_SECONDS = {"chat": 420.0, "voice": 300.0, "message": 900.0}
+SOCIAL_HANDLE_MEDIAN_SECONDS = 600.0
+CHATBOT_HANDLE_MEDIAN_SECONDS = 150.0
+WAIT_SD = 0.7
+HANDLE_SD = 0.6
+
+# Per consultation type, in the order of TYPE_CODES.
+HANDLE_TYPE_FACTOR = np.array([0.9, 1.0, 1.5, 1.3])
+SATISFACTION_TYPE_SHIFT = np.array([0.1, 0.0, -1.1, -0.25])
+CONVERSION_OTHER_TYPES = np.array([0.0, 0.04, 0.0, 0.02])
+# Per tier: standard, vip, enterprise.
+CONVERSION_TIER_FACTOR = np.array([1.0, 1.3, 1.2])
+
+CAMPAIGN_PRE_SALES_WEIGHT = 1.6
+CAMPAIGN_CONVERSION_FACTOR = 1.3
+CHATBOT_SHARE_DAY = 0.15
+CHATBOT_SHARE_NIGHT = 0.4
+CHATBOT_CONVERSION_FACTOR = 0.6
+CHATBOT_SATISFACTION_SHIFT = -0.4
+SATISFACTION_BASE = 4.4
+SATISFACTION_SD = 0.75
+# After the evening peak, fewer retail customers ask but more of them buy.
+LATE_CONVERSION_LINE = "retail"
+LATE_CONVERSION_HOURS = (22, 24)
+LATE_CONVERSION_FACTOR = 1.6
+
+LINE_TEAMS = {
+    "retail": "retail_care",
+    "enterprise": "enterprise_support",
+    "finance": "finance_service",
+}
+PARTNER_TEAM = "partner_contact_centre"
+# Share of a line's work sent to the partner by day, and its growth with overload.
+PARTNER_SHARE = {"retail": (0.15, 0.3), "finance": (0.05, 0.2)}
+
+
+@dataclass(frozen=True)
+class Records:
+    """One day's consultations as columns; -1 (or 0 for satisfaction) means empty."""
+
+    started_at: np.ndarray
+    first_response_at: np.ndarray
+    ended_at: np.ndarray
+    customer_timezone: list[str]
+    channel: np.ndarray
+    consultation_type: np.ndarray
+    business_line: np.ndarray
+    product_category: np.ndarray
+    customer_tier: np.ndarray
+    customer: np.ndarray
+    agent: np.ndarray
+    team: np.ndarray
+    converted: np.ndarray
+    satisfaction: np.ndarray
+    abandoned: np.ndarray
+    message_count: np.ndarray
+    load: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.started_at)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the records of a day depend on besides their arrivals."""
+
+    plan: DayPlan
+    grid: DayGrid
+    capacity: np.ndarray  # per business hour
+    customers: CustomerPool
+    roster: Roster
+    time_zone: str
+
+
+def build_records(
+    arrivals: Arrivals, context: Context, rng: np.random.Generator
+) -> Records:
+    """Draw the fields of every arrival; the same generator state gives the same day."""
+    line, overseas = arrivals.line, arrivals.zone > 0
+    channel = _choose(rng, _channel_weights(), line * 2 + overseas)
+    kind = _choose(rng, _type_weights(context.plan), line)
+    category = _choose(rng, np.array([ln.categories for ln in LINES]), line)
+    customer = _pick_customers(rng, context.customers, line, arrivals.zone)
+    tier = context.customers.tier[customer]
+
+    load = _load(arrivals, context)
+    hour = context.grid.business_hours[arrivals.slot]
+    night = (hour < STAFFED_FROM_HOUR) | (hour >= STAFFED_UNTIL_HOUR)
+    team = _teams(rng, line, overseas, channel, kind, load, night)
+    chatbot = team == TEAM_CODES.index("virtual_assistant")
+
+    wait = _wait(rng, channel, load, chatbot)
+    patience = rng.exponential(1.0, len(arrivals)) * PATIENCE_MEAN_SECONDS[channel]
+    abandoned = ~chatbot & (patience < wait)
+    handle = _handle(rng, channel, kind, chatbot)
+    started = arrivals.started_at
+    responded = started + np.rint(wait).astype(np.int64)
+    ended = np.where(
+        abandoned,
+        started + np.rint(np.minimum(patience, wait)).astype(np.int64),
+        responded + np.rint(handle).astype(np.int64),
+    )
+
+    agent = context.roster.offsets[team] + np.floor(
+        rng.random(len(arrivals)) * context.roster.sizes[team]
+    ).astype(np.int64)
+    return Records(
+        started_at=started,
+        first_response_at=np.where(abandoned, -1, responded),
+        ended_at=ended,
+        customer_timezone=_customer_zones(context.time_zone, arrivals.zone, channel),
+        channel=channel,
+        consultation_type=kind,
+        business_line=line,
+        product_category=category,
+        customer_tier=tier,
+        customer=customer,
+        agent=np.where(abandoned, -1, agent),
+        team=np.where(abandoned, -1, team),
+        converted=_converted(rng, context, arrivals, kind, tier, wait, chatbot)
+        & ~abandoned,
+        satisfaction=np.where(
+            abandoned, 0, _satisfaction(rng, channel, kind, wait, load, chatbot)
+        ),
+        abandoned=abandoned,
+        message_count=_message_counts(rng, channel, handle, abandoned),
+        load=load,
+    )
+
+
+def _choose(
+    rng: np.random.Generator, weights: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Return one column index per row, drawn with that row's weights."""
+    cumulative = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    draws = rng.random(len(rows))
+    chosen = (draws[:, None] >= cumulative[rows]).sum(axis=1)
+    return np.minimum(chosen, weights.shape[1] - 1)
+
+
+def _channel_weights() -> np.ndarray:
+    # Row 2 * line is the line's domestic mix, row 2 * line + 1 its overseas mix.
+    rows = []
+    for line in LINES:
+        rows += [line.channels, OVERSEAS_CHANNELS]
+    return np.array(rows, dtype=float)
+
+
+def _type_weights(plan: DayPlan) -> np.ndarray:
+    weights = np.array([line.types for line in LINES], dtype=float)
+    if plan.campaign is not None:
+        for index, line in enumerate(LINES):
+            if plan.campaign.multiplier(line.code) > 1:
+                weights[index, TYPE_CODES.index("pre_sales")] *= (
+                    CAMPAIGN_PRE_SALES_WEIGHT
+                )
+    return weights
+
+
+def _pick_customers(
+    rng: np.random.Generator, pool: CustomerPool, line: np.ndarray, zone: np.ndarray
+) -> np.ndarray:
+    # Skewed towards the first customers of a bucket: some customers return often.
+    position = np.floor(rng.random(len(line)) ** 1.6 * pool.sizes[line, zone])
+    return pool.offsets[line, zone] + position.astype(np.int64)
+
+
+def _load(arrivals: Arrivals, context: Context) -> np.ndarray:
+    slots = len(context.grid.slot_starts)
+    arrived = np.bincount(arrivals.slot, minlength=slots)
+    capacity = context.capacity[context.grid.business_hours]
+    return (arrived / capacity)[arrivals.slot]
+
+
+def _teams(
+    rng: np.random.Generator,
+    line: np.ndarray,
+    overseas: np.ndarray,
+    channel: np.ndarray,
+    kind: np.ndarray,
+    load: np.ndarray,
+    night: np.ndarray,
+) -> np.ndarray:
+    """Route each consultation to a team: line team, partner, desk or chatbot."""
+    team = np.array([TEAM_CODES.index(LINE_TEAMS[ln.code]) for ln in LINES])[line]
+
+    by_partner = np.zeros(len(line), dtype=bool)
+    overload = np.clip(load - 0.8, 0.0, 1.0)
+    for index, ln in enumerate(LINES):
+        if ln.code in PARTNER_SHARE:
+            base, growth = PARTNER_SHARE[ln.code]
+            share = np.where(night, 1.0, base + growth * overload)
+            by_partner |= (line == index) & (rng.random(len(line)) < share)
+    email = np.asarray(CHANNEL_MEDIA)[channel] == "message"
+    team = np.where(by_partner & ~email, TEAM_CODES.index(PARTNER_TEAM), team)
+    team = np.where(overseas, TEAM_CODES.index("international_desk"), team)
+
+    eligible = CHATBOT_CHANNELS[channel] & np.isin(
+        kind, [TYPE_CODES.index("pre_sales"), TYPE_CODES.index("tech_support")]
+    )
+    share = np.where(night, CHATBOT_SHARE_NIGHT, CHATBOT_SHARE_DAY)
+    by_bot = eligible & (rng.random(len(line)) < share)
+    return np.where(by_bot, TEAM_CODES.index("virtual_assistant"), team)
+
+
+def _wait(
+    rng: np.random.Generator,
+    channel: np.ndarray,
+    load: np.ndarray,
+    chatbot: np.ndarray,
+) -> np.ndarray:
+    """Return seconds to the first response: queues grow with load, e-mail barely."""
+    email = np.asarray(CHANNEL_MEDIA)[channel] == "message"
+    growth = np.where(email, 1 + 0.3 * load, 1 + 3 * load**2)
+    median = np.where(chatbot, 2.0, WAIT_MEDIAN_SECONDS[channel] * growth)
+    wait = median * rng.lognormal(0.0, WAIT_SD, len(channel))
+    return np.minimum(wait, MAX_WAIT_SECONDS[channel])
+
+
+def _handle(
+    rng: np.random.Generator,
+    channel: np.ndarray,
+    kind: np.ndarray,
+    chatbot: np.ndarray,
+) -> np.ndarray:
+    """Return seconds from first response to the end, lognormal per channel and type."""
+    medium_median = np.array(
+        [
+            SOCIAL_HANDLE_MEDIAN_SECONDS
+            if code == "social"
+            else HANDLE_MEDIAN_SECONDS[medium]
+            for code, medium in zip(CHANNEL_CODES, CHANNEL_MEDIA, strict=True)
+        ]
+    )
+    median = np.where(chatbot, CHATBOT_HANDLE_MEDIAN_SECONDS, medium_median[channel])
+    median = median * HANDLE_TYPE_FACTOR[kind]
+    return median * rng.lognormal(0.0, HANDLE_SD, len(channel))
+
+
+def _converted(
+    rng: np.random.Generator,
+    context: Context,
+    arrivals: Arrivals,
+    kind: np.ndarray,
+    tier: np.ndarray,
+    wait: np.ndarray,
+    chatbot: np.ndarray,
+) -> np.ndarray:
+    """Draw conversions: mostly pre-sales, fewer after a long wait or with the bot."""
+    line = arrivals.line
+    pre_sales = kind == TYPE_CODES.index("pre_sales")
+    base = np.where(
+        pre_sales,
+        np.array([ln.pre_sales_conversion for ln in LINES])[line],
+        CONVERSION_OTHER_TYPES[kind],
+    )
+    probability = base * CONVERSION_TIER_FACTOR[tier] * np.exp(-wait / 900.0)
+    probability = np.where(
+        chatbot, probability * CHATBOT_CONVERSION_FACTOR, probability
+    )
+
+    hour = context.grid.business_hours[arrivals.slot]
+    late = (
+        (line == [ln.code for ln in LINES].index(LATE_CONVERSION_LINE))
+        & (arrivals.zone == 0)
+        & (hour >= LATE_CONVERSION_HOURS[0])
+        & (hour < LATE_CONVERSION_HOURS[1])
+    )
+    probability = np.where(late, probability * LATE_CONVERSION_FACTOR, probability)
+    campaign = context.plan.campaign
+    if campaign is not None:
+        boosted = np.array([campaign.multiplier(ln.code) > 1 for ln in LINES])[line]
+        probability = np.where(
+            boosted & pre_sales, probability * CAMPAIGN_CONVERSION_FACTOR, probability
+        )
+    return rng.random(len(line)) < np.minimum(probability, 1.0)
+
+
+def _satisfaction(
+    rng: np.random.Generator,
+    channel: np.ndarray,
+    kind: np.ndarray,
+    wait: np.ndarray,
+    load: np.ndarray,
+    chatbot: np.ndarray,
+) -> np.ndarray:
+    """Draw ratings 1-5 (0 when not rated) that fall with the wait and with overload."""
+    rated = rng.random(len(channel)) < np.where(
+        kind == TYPE_CODES.index("complaint"), 0.6, RATING_SHARE[channel]
+    )
+    # A wait counts against the rating relative to what the channel makes usual.
+    usual = 4 * WAIT_MEDIAN_SECONDS[channel]
+    score = (
+        SATISFACTION_BASE
+        - 0.45 * np.log1p(wait / usual)
+        - 0.25 * np.maximum(load - 1.0, 0.0)
+        + SATISFACTION_TYPE_SHIFT[kind]
+        + np.where(chatbot, CHATBOT_SATISFACTION_SHIFT, 0.0)
+        + rng.normal(0.0, SATISFACTION_SD, len(channel))
+    )
+    return np.where(rated, np.clip(np.rint(score), 1, 5), 0).astype(np.int64)
+
+
+def _message_counts(
+    rng: np.random.Generator,
+    channel: np.ndarray,
+    handle: np.ndarray,
+    abandoned: np.ndarray,
+) -> np.ndarray:
+    """Count messages: none on calls, a thread by e-mail, a few a minute in chat."""
+    medium = np.asarray(CHANNEL_MEDIA)[channel]
+    per_message = np.where(channel == CHANNEL_CODES.index("social"), 90.0, 45.0)
+    chat = 2 + rng.poisson(handle / per_message)
+    thread = 1 + rng.poisson(2.0, len(channel))
+    counts = np.select([medium == "voice", medium == "message"], [0, thread], chat)
+    return np.where(abandoned, np.where(medium == "voice", 0, 1), counts)
+
+
+def _customer_zones(time_zone: str, zone: np.ndarray, channel: np.ndarray) -> list[str]:
+    """Return each record's customer zone; phone calls at home do not report one."""
+    names = np.array([time_zone, *(z.name for z in OVERSEAS_ZONES)], dtype=object)
+    zones = names[zone]
+    zones[(zone == 0) & (channel == CHANNEL_CODES.index("phone"))] = ""
+    return zones.tolist()

@@ -1,0 +1,242 @@
+"""
+The calendar of a demo run: which days are special and by how much.
+
+Everything here is decided before a single consultation is drawn, from the options
+alone, and is what the ground-truth file reports.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+import numpy as np
+
+from .catalogue import LINES, WORKING_WEEKDAY_FACTORS
+
+ADJUSTED_WORKING_DAY_FACTOR = 0.95
+PRE_HOLIDAY_FACTOR = 1.1
+POST_HOLIDAY_FACTOR = 1.2
+
+MONTH_END_LINE = "finance"
+MONTH_END_DAYS = 3
+MONTH_END_FACTOR = 1.6
+MONTH_START_DAYS = 2
+MONTH_START_FACTOR = 1.3
+
+# month, day, name, multiplier per business line
+YEARLY_CAMPAIGNS: tuple[tuple[int, int, str, dict[str, float]], ...] = (
+    (6, 18, "Mid-year sale (6.18)", {"retail": 2.2, "finance": 1.15}),
+    (11, 11, "Singles' Day (11.11)", {"retail": 3.0, "finance": 1.3}),
+)
+FLASH_SALE = ("Flash sale", {"retail": 1.8})
+
+OUTAGE_START_HOURS = (9, 10, 14)
+OUTAGE_LENGTHS_MINUTES = (120, 150, 180, 210)
+OUTAGE_VOLUME_FACTOR = 0.02
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoOptions:
+    """What a demo run was asked for; the seed makes it reproducible."""
+
+    days: int
+    per_day: int
+    seed: int
+    end: date
+    time_zone: str
+
+    @property
+    def start(self) -> date:
+        return self.end - timedelta(days=self.days - 1)
+
+
+class DayKind(enum.StrEnum):
+    WORKING = "working_day"
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Campaign:
+    day: date
+    name: str
+    multipliers: dict[str, float]
+
+    def multiplier(self, line_code: str) -> float:
+        return self.multipliers.get(line_code, 1.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outage:
+    day: date
+    start: datetime
+    end: datetime
+    volume_factor: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayPlan:
+    """How one day of the range differs from an ordinary working day."""
+
+    day: date
+    kind: DayKind
+    factors: dict[str, float]
+    campaign: Campaign | None = None
+
+
+@dataclass(kw_only=True)
+class Scenario:
+    options: DemoOptions
+    days: list[date]
+    holidays: dict[date, str]
+    adjusted_working_days: list[date]
+    pre_holiday_days: list[date]
+    post_holiday_days: list[date]
+    campaigns: dict[date, Campaign]
+    outage: Outage | None
+    plans: dict[date, DayPlan] = field(default_factory=dict)
+
+
+def build_scenario(options: DemoOptions) -> Scenario:
+    """Return the calendar of the run: holidays, campaigns, month ends, the outage."""
+    days = [options.start + timedelta(days=n) for n in range(options.days)]
+    calendar = holidays.China(
+        years=range(options.start.year - 1, options.end.year + 2), language="en_US"
+    )
+    rng = np.random.default_rng(
+        [options.seed, options.start.toordinal(), options.end.toordinal()]
+    )
+
+    scenario = Scenario(
+        options=options,
+        days=days,
+        holidays={day: calendar[day] for day in days if day in calendar},
+        adjusted_working_days=[day for day in days if day in calendar.weekend_workdays],
+        pre_holiday_days=[day for day in days if _borders_holiday(calendar, day, 1)],
+        post_holiday_days=[day for day in days if _borders_holiday(calendar, day, -1)],
+        campaigns={},
+        outage=None,
+    )
+    kinds = {day: _day_kind(calendar, day) for day in days}
+    scenario.campaigns = _campaigns(days, kinds, rng)
+    scenario.outage = _outage(options, days, kinds, scenario.campaigns, rng)
+    scenario.plans = {day: _plan(scenario, day, kinds[day]) for day in days}
+    return scenario
+
+
+def _day_kind(calendar: holidays.HolidayBase, day: date) -> DayKind:
+    if calendar.is_working_day(day):
+        return DayKind.WORKING
+    if day in calendar:
+        return DayKind.HOLIDAY
+    return DayKind.WEEKEND
+
+
+def _borders_holiday(calendar: holidays.HolidayBase, day: date, step: int) -> bool:
+    """Tell whether a working day is next to a run of days off that has a holiday."""
+    if not calendar.is_working_day(day):
+        return False
+
+    neighbour = day + timedelta(days=step)
+    has_holiday = False
+    while not calendar.is_working_day(neighbour):
+        has_holiday = has_holiday or neighbour in calendar
+        neighbour += timedelta(days=step)
+    return has_holiday
+
+
+def _campaigns(
+    days: list[date], kinds: dict[date, DayKind], rng: np.random.Generator
+) -> dict[date, Campaign]:
+    campaigns = {
+        day: Campaign(day=day, name=name, multipliers=multipliers)
+        for day in days
+        for month, day_of_month, name, multipliers in YEARLY_CAMPAIGNS
+        if (day.month, day.day) == (month, day_of_month)
+    }
+
+    candidates = _ordinary_days(days, kinds, set(campaigns))
+    if candidates:
+        day = candidates[int(rng.integers(len(candidates)))]
+        name, multipliers = FLASH_SALE
+        campaigns[day] = Campaign(day=day, name=name, multipliers=multipliers)
+    return dict(sorted(campaigns.items()))
+
+
+def _outage(
+    options: DemoOptions,
+    days: list[date],
+    kinds: dict[date, DayKind],
+    campaigns: dict[date, Campaign],
+    rng: np.random.Generator,
+) -> Outage | None:
+    candidates = _ordinary_days(days, kinds, set(campaigns))
+    if not candidates:
+        return None
+
+    day = candidates[int(rng.integers(len(candidates)))]
+    hour = int(rng.choice(OUTAGE_START_HOURS))
+    minute = 15 * int(rng.integers(4))
+    length = timedelta(minutes=int(rng.choice(OUTAGE_LENGTHS_MINUTES)))
+    zone = ZoneInfo(options.time_zone)
+    start = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+    return Outage(
+        day=day,
+        start=start,
+        end=start + length,
+        volume_factor=OUTAGE_VOLUME_FACTOR,
+    )
+
+
+def _ordinary_days(
+    days: list[date], kinds: dict[date, DayKind], taken: set[date]
+) -> list[date]:
+    """Return working days, away from the range's edges, that carry no event yet."""
+    inner = days[1:-1] if len(days) > 2 else days
+    return [
+        day
+        for day in inner
+        if kinds[day] is DayKind.WORKING
+        and day.weekday() < 5
+        and not {day - timedelta(days=1), day, day + timedelta(days=1)} & taken
+    ]
+
+
+def _plan(scenario: Scenario, day: date, kind: DayKind) -> DayPlan:
+    campaign = scenario.campaigns.get(day)
+    factors = {}
+    for line in LINES:
+        factor = _kind_factor(scenario, day, kind, line.code)
+        if day in scenario.pre_holiday_days:
+            factor *= PRE_HOLIDAY_FACTOR
+        if day in scenario.post_holiday_days:
+            factor *= POST_HOLIDAY_FACTOR
+        if line.code == MONTH_END_LINE:
+            factor *= month_position_factor(day)
+        if campaign is not None:
+            factor *= campaign.multiplier(line.code)
+        factors[line.code] = factor
+    return DayPlan(day=day, kind=kind, factors=factors, campaign=campaign)
+
+
+def _kind_factor(scenario: Scenario, day: date, kind: DayKind, line_code: str) -> float:
+    line = next(line for line in LINES if line.code == line_code)
+    if kind is DayKind.HOLIDAY:
+        return line.holiday_factor
+    if kind is DayKind.WEEKEND:
+        return line.weekend_factor
+    if day in scenario.adjusted_working_days:
+        return ADJUSTED_WORKING_DAY_FACTOR
+    return WORKING_WEEKDAY_FACTORS[day.weekday()]
+
+
+def month_position_factor(day: date) -> float:
+    """Return the month-end (or month-start) factor of the month-end line on a day."""
+    days_left = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - day
+    if days_left.days <= MONTH_END_DAYS:
+        return MONTH_END_FACTOR
+    if day.day <= MONTH_START_DAYS:
+        return MONTH_START_FACTOR
+    return 1.0
