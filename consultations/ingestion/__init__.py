@@ -8,6 +8,13 @@ arrives.
 
 from .records import RECORD_KEYS, as_record
 from .results import IngestResult, Rejection
-from .service import ingest
+from .service import ingest, ingest_chunks
 
-__all__ = ["RECORD_KEYS", "IngestResult", "Rejection", "as_record", "ingest"]
+__all__ = [
+    "RECORD_KEYS",
+    "IngestResult",
+    "Rejection",
+    "as_record",
+    "ingest",
+    "ingest_chunks",
+]

@@ -1,18 +1,28 @@
-"""The one way consultations get into the database, whatever the entry point."""
+"""
+The one way consultations get into the database, whatever the entry point.
+
+Records go in chunks: parse, look up what they refer to and what is stored under
+their keys, merge, create missing references, write. On PostgreSQL, outside a
+transaction, the write of one chunk runs on a second connection while the next chunk
+is being prepared, so that the database and Python work at the same time; the rows of
+the chunk in flight stand in for what is stored until it commits.
+"""
 
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .fields import FieldError, max_future_minutes
-from .merging import plan_chunk
-from .reading import ParsedRecord, RecordReader
+from .merging import Plan, plan_chunk
+from .reading import Key, ParsedRecord, RecordReader
 from .references import References
 from .results import IngestResult, Rejection
 from .storage import fetch_stored, write_rows
@@ -20,6 +30,7 @@ from .storage import fetch_stored, write_rows
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5_000
+Rows = dict[Key, dict[str, Any]]
 
 
 def ingest(
@@ -39,75 +50,163 @@ def ingest(
     are always created. Naive date-times are read in `naive_timezone`, or rejected
     without it. Rejections carry `start_index` plus the record's position.
 
-    Records are processed in chunks of CHUNK_SIZE, each in its own transaction
-    (or savepoint, inside an outer transaction). Nothing is raised for bad
-    records; database errors propagate.
+    Nothing is raised for bad records; database errors propagate. See
+    `ingest_chunks` for how the work is divided into transactions.
+    """
+    result = IngestResult()
+    for chunk_result in ingest_chunks(
+        records,
+        allow_new_dimensions=allow_new_dimensions,
+        naive_timezone=naive_timezone,
+        start_index=start_index,
+    ):
+        result.add(chunk_result)
+    return result
+
+
+def ingest_chunks(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    allow_new_dimensions: bool,
+    naive_timezone: tzinfo | None = None,
+    start_index: int = 0,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[IngestResult]:
+    """
+    Ingest `records` like `ingest`, yielding the result of each chunk in order.
+
+    Chunk k holds records k * chunk_size up to the next chunk; its result is
+    yielded once it is committed, so a caller can report progress and let go of
+    the chunk's records. Each chunk is one transaction (a savepoint inside an outer
+    transaction). The references a chunk creates are committed before its rows
+    when it runs outside a transaction on PostgreSQL, where writes are pipelined.
     """
     reader = RecordReader(
         naive_timezone=naive_timezone,
         latest=timezone.now() + timedelta(minutes=max_future_minutes()),
     )
     references = References(allow_new_dimensions=allow_new_dimensions)
-    result = IngestResult()
-    for first_index, chunk in _chunks(records, start_index):
-        result.add(_ingest_chunk(chunk, first_index, reader, references))
-    return result
+    chunks = _chunks(records, start_index, chunk_size)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A single chunk (an API request) is not worth a second connection.
+        first, second = next(chunks, None), next(chunks, None)
+        if second is not None:
+            yield from _pipelined(chain([first, second], chunks), reader, references)
+            return
+        chunks = iter([first] if first is not None else [])
+
+    for first_index, chunk in chunks:
+        with transaction.atomic():
+            prepared = _prepare(chunk, first_index, reader, references, {})
+            written = write_rows(prepared.plan.rows, new_keys=prepared.plan.new_keys)
+        yield prepared.finish(*written)
 
 
-def _chunks(
-    records: Iterable[Mapping[str, Any]], start_index: int
-) -> Iterator[tuple[int, list[Mapping[str, Any]]]]:
-    iterator = iter(records)
-    first_index = start_index
-    while chunk := list(islice(iterator, CHUNK_SIZE)):
-        yield first_index, chunk
-        first_index += len(chunk)
+@dataclass(slots=True)
+class PreparedChunk:
+    """A chunk planned and ready to write, with what its result needs."""
+
+    plan: Plan
+    size: int
+    rejected: list[Rejection] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def finish(self, inserted: int, updated: int) -> IngestResult:
+        """Return the chunk's result, given what its write did."""
+        plan = self.plan
+        result = plan.result
+        result.rejected = sorted(self.rejected + result.rejected, key=_index)
+        _count_concurrent_writes(
+            result, plan.new_keys, len(plan.rows), inserted, updated
+        )
+        logger.debug(
+            "ingested %d records in %d ms: %d created, %d updated, %d unchanged, "
+            "%d rejected",
+            self.size,
+            (time.monotonic() - self.started) * 1000,
+            result.created,
+            result.updated,
+            result.unchanged,
+            len(result.rejected),
+        )
+        return result
 
 
-def _ingest_chunk(
+def _pipelined(
+    chunks: Iterator[tuple[int, list[Mapping[str, Any]]]],
+    reader: RecordReader,
+    references: References,
+) -> Iterator[IngestResult]:
+    # At most one chunk is in flight: it is waited for before the next one is
+    # handed over, so every earlier chunk is committed when a chunk is prepared.
+    in_flight: tuple[PreparedChunk, Future[tuple[int, int]]] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest") as writer:
+        try:
+            for first_index, chunk in chunks:
+                unwritten = in_flight[0].plan.rows if in_flight else {}
+                prepared = _prepare(chunk, first_index, reader, references, unwritten)
+                if in_flight is not None:
+                    yield in_flight[0].finish(*in_flight[1].result())
+                in_flight = (prepared, writer.submit(_write, prepared.plan))
+            if in_flight is not None:
+                yield in_flight[0].finish(*in_flight[1].result())
+        finally:
+            writer.submit(connections.close_all).result()
+
+
+def _write(plan: Plan) -> tuple[int, int]:
+    with transaction.atomic():
+        return write_rows(plan.rows, new_keys=plan.new_keys)
+
+
+def _prepare(
     chunk: list[Mapping[str, Any]],
     first_index: int,
     reader: RecordReader,
     references: References,
-) -> IngestResult:
-    started = time.monotonic()
-    parsed, rejected = _read(chunk, first_index, reader)
+    unwritten: Rows,
+) -> PreparedChunk:
+    """Parse, merge and plan a chunk, `unwritten` standing in for stored rows."""
+    prepared = PreparedChunk(Plan(), len(chunk))
+    parsed = _read(chunk, first_index, reader, prepared.rejected)
 
-    with transaction.atomic():
-        stored = fetch_stored({record.key for record in parsed})
-        references.look_up(parsed, stored)
-        plan = plan_chunk(parsed, stored, references)
-        references.create_pending(plan.rows.values())
-        references.store_countries()
-        inserted, updated = write_rows(plan.rows, new_keys=plan.new_keys)
+    keys = {record.key for record in parsed}
+    stored = fetch_stored(keys)
+    stored.update((key, row) for key, row in unwritten.items() if key in keys)
+    references.look_up(parsed, stored)
+    prepared.plan = plan_chunk(parsed, stored, references)
+    references.create_pending(prepared.plan.rows.values())
+    references.store_countries()
+    return prepared
 
-    result = plan.result
-    result.rejected = sorted(rejected + result.rejected, key=lambda r: r.index)
-    _count_concurrent_writes(result, plan.new_keys, len(plan.rows), inserted, updated)
-    logger.debug(
-        "ingested %d records in %d ms: %d created, %d updated, %d unchanged, "
-        "%d rejected",
-        len(chunk),
-        (time.monotonic() - started) * 1000,
-        result.created,
-        result.updated,
-        result.unchanged,
-        len(result.rejected),
-    )
-    return result
+
+def _chunks(
+    records: Iterable[Mapping[str, Any]], start_index: int, size: int
+) -> Iterator[tuple[int, list[Mapping[str, Any]]]]:
+    iterator = iter(records)
+    first_index = start_index
+    while chunk := list(islice(iterator, size)):
+        yield first_index, chunk
+        first_index += len(chunk)
 
 
 def _read(
-    chunk: list[Mapping[str, Any]], first_index: int, reader: RecordReader
-) -> tuple[list[ParsedRecord], list[Rejection]]:
+    chunk: list[Mapping[str, Any]],
+    first_index: int,
+    reader: RecordReader,
+    rejected: list[Rejection],
+) -> list[ParsedRecord]:
     parsed: list[ParsedRecord] = []
-    rejected: list[Rejection] = []
     for index, record in enumerate(chunk, first_index):
         try:
             parsed.append(reader.read(record, index))
         except FieldError as error:
             rejected.append(Rejection(index, error.field or "record", error.reason))
-    return parsed, rejected
+    return parsed
+
+
+def _index(rejection: Rejection) -> int:
+    return rejection.index
 
 
 def _count_concurrent_writes(

@@ -335,3 +335,40 @@ def test_import_registered_adapter_is_found_by_extension(
 
     assert summary(output) == "1 created, 0 updated, 0 unchanged, 0 rejected, 1 skipped"
     assert Consultation.objects.get().external_id == "p-1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_partial_updates_of_the_chunk_in_flight_apply_in_order(
+    tmp_path: Path,
+) -> None:
+    # Given a file whose later records update earlier ones a chunk or two back,
+    # sending only the fields that change
+    lines = [
+        record("c-1", satisfaction=None),
+        record("c-2"),
+        {"source": "web-chat", "external_id": "c-1", "satisfaction": 2},
+        record("c-3", satisfaction=9),
+        {"source": "web-chat", "external_id": "c-1", "ended_at": None},
+        record("c-4"),
+    ]
+    path = tmp_path / "updates.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rejects = tmp_path / "rejects.csv"
+
+    # When it is imported two records a chunk, outside any transaction, so that
+    # a chunk is prepared while the one before it is still being written
+    output = run(str(path), "--chunk-size", "2", "--rejects", str(rejects))
+
+    # Then every update applies to what the chunk before it left
+    assert summary(output) == "3 created, 2 updated, 0 unchanged, 1 rejected, 0 skipped"
+    assert [row[:3] for row in read_rejects(rejects)] == [
+        ["line", "field", "reason"],
+        ["4", "satisfaction", "Satisfaction must be between 1 and 5, got 9."],
+    ]
+    assert [
+        (row["external_id"], row["satisfaction"], row["ended_at"]) for row in stored()
+    ] == [
+        ("c-1", 2, None),
+        ("c-2", 4, dt.datetime(2024, 3, 4, 9, 10, tzinfo=dt.UTC)),
+        ("c-4", 4, dt.datetime(2024, 3, 4, 9, 10, tzinfo=dt.UTC)),
+    ]

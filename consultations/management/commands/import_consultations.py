@@ -7,7 +7,6 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
-from consultations.ingestion import IngestResult, ingest
+from consultations.ingestion import IngestResult, ingest_chunks
 from consultations.ingestion.adapters import (
     Adapter,
     FormatError,
@@ -127,7 +126,6 @@ class Command(BaseCommand):
         chunk_size: int,
         quiet: bool,
     ) -> IngestResult:
-        totals = IngestResult()
         with (
             path.open("rb") as binary,
             io.TextIOWrapper(binary, encoding=adapter.encoding, newline="") as stream,
@@ -141,22 +139,23 @@ class Command(BaseCommand):
             ) as progress,
             rejects,
         ):
+            feed = Feed(adapter.rows(stream), rejects)
+            results = ingest_chunks(
+                feed.records(),
+                allow_new_dimensions=allow_new_dimensions,
+                naive_timezone=adapter.timezone,
+                chunk_size=chunk_size,
+            )
             try:
-                for chunk in _chunks(adapter.rows(stream), chunk_size):
-                    result = _ingest_rows(
-                        chunk,
-                        rejects,
-                        allow_new_dimensions=allow_new_dimensions,
-                        adapter=adapter,
-                    )
-                    totals.add(result)
+                for result in results:
+                    feed.reject(result)
                     progress.update(binary.tell() - progress.n)
             except (FormatError, UnicodeDecodeError) as error:
                 raise CommandError(
                     gettext("Cannot read %(path)s: %(error)s")
                     % {"path": path, "error": error}
                 ) from None
-        return totals
+        return feed.totals
 
     def _report(self, totals: IngestResult, rejects: "Rejects", seconds: float) -> None:
         rows = totals.total + rejects.count
@@ -221,42 +220,49 @@ class Rejects:
         self.count += 1
 
 
-def _ingest_rows(
-    rows: list[SourceRow],
-    rejects: Rejects,
-    *,
-    allow_new_dimensions: bool,
-    adapter: Adapter,
-) -> IngestResult:
-    """Ingest the records of `rows`; write the rejected ones; return the counts."""
-    sent = [row for row in rows if row.record is not None]
-    result = ingest(
-        [row.record for row in sent],
-        allow_new_dimensions=allow_new_dimensions,
-        naive_timezone=adapter.timezone,
-    )
+class Feed:
+    """
+    The records of a file's rows for the ingestion service, and back.
 
-    problems = [
-        (sent[rejection.index], rejection.field, rejection.reason)
-        for rejection in result.rejected
-    ]
-    for row in rows:
-        if row.problem is not None:
-            problems.append((row, *row.problem))
-        elif row.skipped:
-            result.skipped += 1
-    for row, field, reason in sorted(problems, key=lambda problem: problem[0].line):
-        rejects.write(row, field, reason)
-    # The rejections are in the file; the running totals keep counts only, so
-    # memory does not grow with the number of rejected rows.
-    result.rejected = []
-    return result
+    Rows the adapter could not read go to the rejects file at once, skipped rows
+    are counted; the rows behind the records in flight are kept until their
+    chunk's result names the rejected ones, then let go, so memory stays bounded
+    by the chunk size.
+    """
 
+    def __init__(self, rows: Iterable[SourceRow], rejects: Rejects) -> None:
+        self.rows = rows
+        self.rejects = rejects
+        self.totals = IngestResult()
+        self.in_flight: dict[int, SourceRow] = {}
+        self.sent = 0
+        self.done = 0
 
-def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Yield the records of the rows, in order."""
+        for row in self.rows:
+            if row.record is not None:
+                self.in_flight[self.sent] = row
+                self.sent += 1
+                yield row.record
+            elif row.problem is not None:
+                self.rejects.write(row, *row.problem)
+            else:
+                self.totals.skipped += 1
+
+    def reject(self, result: IngestResult) -> None:
+        """Write the rejections of the next chunk's result; add up its counts."""
+        for rejection in result.rejected:
+            row = self.in_flight[rejection.index]
+            self.rejects.write(row, rejection.field, rejection.reason)
+        chunk = result.total
+        for index in range(self.done, self.done + chunk):
+            del self.in_flight[index]
+        self.done += chunk
+        # The rejections are in the file; the totals keep counts only, so memory
+        # does not grow with the number of rejected rows.
+        result.rejected = []
+        self.totals.add(result)
 
 
 def _zone(name: str) -> ZoneInfo:
