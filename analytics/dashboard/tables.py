@@ -14,6 +14,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Columns that name a row rather than measure it.
 KEY_COLUMNS: frozenset[str] = frozenset(
@@ -27,12 +28,12 @@ COLUMN_LABELS = {
     "date": _("Date"),
     "code": _("Code"),
     "name": _("Name"),
-    "count": _("Consultations"),
+    "count": pgettext_lazy("number of", "Consultations"),
     "mean_per_day": _("Mean per day"),
     "share": _("Share"),
     "mean": _("Mean in progress"),
     "max": _("Maximum in progress"),
-    "volume": _("Consultations"),
+    "volume": pgettext_lazy("number of", "Consultations"),
     "converted": _("Converted"),
     "conversion_rate": _("Conversion rate"),
     "abandoned": _("Abandoned"),

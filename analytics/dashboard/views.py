@@ -276,9 +276,11 @@ def _chart_strings() -> dict[str, str]:
         "seconds": gettext("Seconds"),
         "thin": gettext("few observations"),
         "thin_note": gettext(
+            # xgettext:no-python-format
             "Hollow triangles and dashed lines mark figures resting on too few "
             "observations to be reliable; shaded bands are 95% intervals."
         ),
+        # xgettext:no-python-format
         "rates_title": gettext("Rates with 95% intervals"),
         "wait_title": gettext("First response time"),
         "duration_title": gettext("Duration"),

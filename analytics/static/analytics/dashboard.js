@@ -286,6 +286,7 @@
           y: {
             type: "category",
             labels: weekdays,
+            reverse: false,
             offset: true,
             grid: { display: false },
             title: { display: true, text: strings.weekday },
