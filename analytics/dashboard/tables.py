@@ -12,9 +12,8 @@ from typing import Any
 
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # Columns that name a row rather than measure it.
 KEY_COLUMNS: frozenset[str] = frozenset(
