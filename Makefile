@@ -9,7 +9,7 @@ BANK_LOG ?= ../shared/data/anonymous-bank-1999/october.txt
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/peakdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint messages services
+.PHONY: demo test lint messages services browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,23 @@ endif
 services:
 	./scripts/ensure-services.sh
 
-test: $(VENV)/.dev-installed services
+# The browser tests drive Debian's Chromium, and screenshots of Chinese pages need a
+# CJK font; as root, install whichever is missing (nothing happens when both are
+# there), otherwise say what to install.
+browser:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing for the browser tests: $$missing (apt-get install as root)." >&2; \
+		fi; \
+	fi
+
+test: $(VENV)/.dev-installed services browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
