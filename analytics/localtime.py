@@ -40,15 +40,19 @@ def utc_offsets_us(bucket_us: np.ndarray, zone: ZoneInfo) -> np.ndarray:
     if len(bucket_us) == 0:
         return np.zeros(0, dtype=np.int64)
     days = bucket_us // DAY_US
-    offsets = np.empty(len(bucket_us), dtype=np.int64)
-    for day in np.unique(days):
+    first_day = int(days.min())
+    span = range(first_day, int(days.max()) + 1)
+    # Looked up once per UTC day of the span rather than by grouping the buckets
+    # per day, which costs more than the lookups for a year of buckets.
+    first = np.array([_offset_us(day * DAY_US, zone) for day in span], dtype=np.int64)
+    last = np.array(
+        [_offset_us(day * DAY_US + DAY_US - BUCKET_US, zone) for day in span],
+        dtype=np.int64,
+    )
+    offsets = first[days - first_day]
+    for day in np.flatnonzero(first != last) + first_day:
         members = np.flatnonzero(days == day)
-        first = _offset_us(int(day) * DAY_US, zone)
-        last = _offset_us(int(day) * DAY_US + DAY_US - BUCKET_US, zone)
-        if first == last:
-            offsets[members] = first
-        else:
-            offsets[members] = [_offset_us(int(b), zone) for b in bucket_us[members]]
+        offsets[members] = [_offset_us(int(b), zone) for b in bucket_us[members]]
     return offsets
 
 

@@ -68,21 +68,18 @@ def proportion(prefix: str, successes: int, trials: int) -> dict[str, float | No
     }
 
 
-def histogram_quantile(counts: Sequence[int], metric: str, q: float) -> float | None:
+def histogram_quantile(
+    counts: Sequence[int] | np.ndarray, metric: str, q: float
+) -> float | None:
     """
     Return the q-quantile in seconds of a wait or duration histogram.
 
     The error is bounded by the width of the bin the quantile falls in, as
     documented in `histogram.py`; None when the histogram is empty.
     """
-    return quantile([int(count) for count in counts], EDGES[metric], q)
-
-
-def histogram_quantiles(
-    counts: np.ndarray, metric: str, q: float
-) -> list[float | None]:
-    """Return the q-quantile of each row of a matrix of histogram counts."""
-    return [histogram_quantile(row, metric, q) for row in counts]
+    if isinstance(counts, np.ndarray):
+        counts = counts.tolist()
+    return quantile(counts, EDGES[metric], q)
 
 
 def is_thin(count: int) -> bool:
