@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
+import analytics.reports
 from analytics.reporting.base import Report
 from analytics.reporting.registry import (
     ReportNotFound,
@@ -154,3 +155,11 @@ def test_ready_installed_app_with_reports_module_registers_its_reports(
 
     # Then its report is registered, without registering any other twice
     assert get_report("thirdparty-sample").title == "Third-party sample"
+
+
+def test_analytics_reports_register_is_the_registry_decorator() -> None:
+    # The name the plugin documentation gives: `from analytics.reports import register`.
+    assert analytics.reports.register is register
+    assert {"day-distribution", "weekday-hour", "trend", "concurrency", "quality"} <= {
+        report.slug for report in list_reports()
+    }
