@@ -43,10 +43,6 @@ NEW_ROW: dict[str, Any] = {
     "message_count": 0,
 }
 REQUIRED_ON_CREATE = ("started_at", "channel")
-COLUMN_OF_KEY: dict[str, str] = {
-    **{column: column for column in ROW_COLUMNS},
-    **REFERENCE_COLUMNS,
-}
 
 
 @dataclass(slots=True)
@@ -113,10 +109,16 @@ def merge(
                 )
     row = dict(NEW_ROW if before is None else before)
 
+    ids = references.ids
     for key, value in values.items():
-        if value is not None and key in REFERENCE_COLUMNS:
-            value = references.resolve(key, value)
-        row[COLUMN_OF_KEY[key]] = value
+        column = REFERENCE_COLUMNS.get(key)
+        if column is None:
+            row[key] = value
+            continue
+        if value is not None:
+            # Ids are never 0, so a miss is the only falsy answer.
+            value = ids[key].get(value) or references.resolve(key, value)
+        row[column] = value
     if "agent" in values and (before is None or row["agent_id"] != before["agent_id"]):
         # The team is the agent's when the consultation is assigned to them, so
         # that statistics by team do not move when the agent changes team later.

@@ -1,9 +1,9 @@
 """
 Resolve the codes and external ids of records to row ids, creating rows on first use.
 
-Lookups are set-based: one query per kind for all the codes of a chunk, with the
-dimension values and agents cached for the whole run (there are few of them) and
-customers loaded per chunk (there may be millions). Rows are created only for records
+Lookups are set-based: one query per kind for the codes of a chunk not met before in
+the run. Dimension values and agents are few and kept for the whole run; customers
+may be millions and are kept up to a bound. Rows are created only for records
 that passed validation, just before the write, so a rejected record leaves nothing
 behind.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext
 
 from ..models import (
@@ -36,6 +36,9 @@ DIMENSIONS: dict[str, type[Model]] = {
     "product_category": ProductCategory,
     "customer_tier": CustomerTier,
 }
+# Customers are remembered across chunks up to this many, then forgotten at once:
+# enough for the customers who come back within a file, bounded for any file.
+CUSTOMER_MEMORY = 100_000
 REFERENCE_COLUMNS: dict[str, str] = {
     **{kind: f"{kind}_id" for kind in DIMENSIONS},
     "customer": "customer_id",
@@ -167,7 +170,9 @@ class References:
         for customer, country in self.moved.items():
             by_country[country].append(customer)
         for country, customers in by_country.items():
-            Customer.objects.filter(external_id__in=customers).update(country=country)
+            Customer.objects.filter(one_of("external_id", customers)).update(
+                country=country
+            )
         self.moved.clear()
 
     def _look_up_codes(
@@ -195,7 +200,13 @@ class References:
     def _look_up_customers(
         self, records: list[ParsedRecord], stored: dict[Key, dict[str, Any]]
     ) -> None:
+        if len(self.customers) > CUSTOMER_MEMORY:
+            self.customers.clear()
+            self.customer_ids.clear()
+            self.ids["customer"].clear()
+        known = self.ids["customer"]
         codes = {r.values["customer"] for r in records if r.values.get("customer")}
+        codes.difference_update(known)
         # A record that names no customer may still need the stored one: to fall
         # back to its zone or to give it a country.
         ids = {
@@ -205,15 +216,19 @@ class References:
             and r.key in stored
             and (r.country or r.values.get("customer_timezone") == "")
         }
+        ids.difference_update(self.customer_ids)
         ids.discard(None)
-        self.customers = {}
-        self.customer_ids = {}
-        self.ids["customer"] = {}
-        if not codes and not ids:
-            return
-        for code, id_, country, zone in Customer.objects.filter(
-            one_of("external_id", codes) | one_of("id", ids)
-        ).values_list("external_id", "id", "country", "timezone"):
+        if codes or ids:
+            self._remember_customers(
+                Customer.objects.filter(
+                    one_of("external_id", codes) | one_of("id", ids)
+                )
+            )
+
+    def _remember_customers(self, customers: QuerySet[Customer]) -> None:
+        for code, id_, country, zone in customers.values_list(
+            "external_id", "id", "country", "timezone"
+        ):
             self.customers[code] = CustomerState(id_, country, zone)
             self.customer_ids[id_] = code
             self.ids["customer"][code] = id_
@@ -229,8 +244,9 @@ class References:
                 ],
                 ignore_conflicts=True,
             )
-            found = Customer.objects.filter(one_of("external_id", codes))
-            self.ids[kind].update(found.values_list("external_id", "id"))
+            self._remember_customers(
+                Customer.objects.filter(one_of("external_id", codes))
+            )
         elif kind == "agent":
             Agent.objects.bulk_create(
                 [Agent(external_id=code) for code in sorted(codes)],

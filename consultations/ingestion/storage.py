@@ -10,6 +10,7 @@ table's triggers like any other INSERT. Other databases (SQLite for the demo) us
 ORM's bulk_create with update_conflicts.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from ..models import Consultation
 from .merging import ROW_COLUMNS
+from .queries import any_of_json
 from .reading import Key
 
 STAGE_TABLE = "consultations_ingest_stage"
@@ -62,13 +64,13 @@ def _fetch_postgresql(by_source: dict[str, list[str]]) -> dict[Key, dict[str, An
     sql = (
         f"SELECT external_id, {', '.join(ROW_COLUMNS)} "
         f"FROM {Consultation._meta.db_table} "
-        f"WHERE source = %s AND external_id = ANY(%s)"
+        f"WHERE source = %s AND external_id {any_of_json('text')}"
     )
     stored: dict[Key, dict[str, Any]] = {}
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         for source, external_ids in by_source.items():
-            cursor.execute(sql, (source, external_ids), binary=True)
+            cursor.execute(sql, (source, json.dumps(external_ids)), binary=True)
             for external_id, *values in cursor:
                 stored[(source, external_id)] = dict(
                     zip(ROW_COLUMNS, values, strict=True)

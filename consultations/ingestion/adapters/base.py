@@ -8,10 +8,9 @@ finds it, and so does the file extension it declares.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from typing import Any, ClassVar, NamedTuple, TextIO
 
 from django.utils.translation import gettext
 
@@ -20,14 +19,14 @@ class FormatError(ValueError):
     """The file as a whole cannot be read in the format asked for."""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRow:
+class SourceRow(NamedTuple):
     """
     One row of an input file, as the adapter read it.
 
     `record` is what to ingest. Without a record the row is either unreadable
     (`problem` holds the field and the reason) or deliberately skipped. `original`
     is the row as it was in the file: its text, or the values of a delimited row.
+    A named tuple, because one is made for every row of every file.
     """
 
     line: int
