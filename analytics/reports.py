@@ -34,6 +34,7 @@ from .report_results import (
     WeekdayHourResult,
 )
 from .selectors import (
+    Series,
     get_latency_histograms,
     get_traffic_breakdown,
     get_traffic_series,
@@ -368,17 +369,17 @@ class QualityReport(Report):
 
     def compute(self, query: ReportQuery) -> dict:
         grid = _grid(query)
-        size = grid.slot_count
-        sums = self._slot_sums(query, grid)
-        wait = self._slot_histograms(query, grid, "wait")
-        duration = self._slot_histograms(query, grid, "duration")
+        bounds = query.slice_filter
+        sums = _by_slot(grid, get_traffic_series(bounds, QUALITY_MEASURES))
+        wait = _by_slot(grid, get_latency_histograms(bounds, "wait"))
+        duration = _by_slot(grid, get_latency_histograms(bounds, "duration"))
 
         rows = [
             {
                 "slot": slot_label(i, query.slot_minutes),
                 **quality_figures(sums[i], wait[i], duration[i]),
             }
-            for i in range(size)
+            for i in range(grid.slot_count)
         ]
         overall = quality_figures(
             sums.sum(axis=0), wait.sum(axis=0), duration.sum(axis=0)
@@ -386,23 +387,15 @@ class QualityReport(Report):
         return {
             "rows": rows,
             "overall": overall,
-            "bases": QUALITY_BASES,
+            "bases": dict(QUALITY_BASES),
             "thin_count": settings.PEAKDESK_THIN_COUNT,
         }
 
     def csv_columns(self, result: Mapping[str, Any]) -> list[str]:
         return ["slot", *QUALITY_COLUMNS]
 
-    @staticmethod
-    def _slot_sums(query: ReportQuery, grid: LocalGrid) -> np.ndarray:
-        series = get_traffic_series(query.slice_filter, QUALITY_MEASURES)
-        slots = grid.slot[grid.positions(series.buckets)]
-        return sum_by(slots, series.values, grid.slot_count)
 
-    @staticmethod
-    def _slot_histograms(
-        query: ReportQuery, grid: LocalGrid, metric: str
-    ) -> np.ndarray:
-        series = get_latency_histograms(query.slice_filter, metric)
-        slots = grid.slot[grid.positions(series.buckets)]
-        return sum_by(slots, series.values, grid.slot_count)
+def _by_slot(grid: LocalGrid, series: Series) -> np.ndarray:
+    """Return the sums of a series' rows per slot of the local day."""
+    slots = grid.slot[grid.positions(series.buckets)]
+    return sum_by(slots, series.values, grid.slot_count)
