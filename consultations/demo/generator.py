@@ -57,31 +57,31 @@ def generate_demo_data(
 
     expected: dict[date, dict[str, float]] = {}
     pending: list[tuple[Records, list[str]]] = []
-    generated = created = 0
-    with consultation_writer(now=timezone.now()) as write:
+    generated = 0
+    with consultation_writer(now=timezone.now()) as writer:
         for day, arrivals, records in _draw_days(scenario, customers, agents):
             expected[day] = arrivals.expected
             generated += len(records)
             pending.append((records, external_ids(options.seed, day, len(records))))
             if sum(len(part) for part, _ids in pending) >= chunk_rows:
-                created += write(to_chunk(pending, lookup))
+                writer.write(to_chunk(pending, lookup))
                 pending = []
             if on_day is not None:
                 on_day(len(records))
         if pending:
-            created += write(to_chunk(pending, lookup))
+            writer.write(to_chunk(pending, lookup))
 
     logger.info(
         "generated %d demo consultations (%d new) over %d days in %d ms",
         generated,
-        created,
+        writer.created,
         options.days,
         (time.monotonic() - started) * 1000,
     )
     return GenerationResult(
         scenario=scenario,
         generated=generated,
-        created=created,
+        created=writer.created,
         customers=len(customers.external_ids),
         agents=len(agents.agents),
         truth=build_truth(scenario, expected),

@@ -86,7 +86,6 @@ class Records:
     satisfaction: np.ndarray
     abandoned: np.ndarray
     message_count: np.ndarray
-    load: np.ndarray
 
     def __len__(self) -> int:
         return len(self.started_at)
@@ -102,6 +101,17 @@ class Context:
     customers: CustomerPool
     roster: Roster
     time_zone: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """When each consultation was answered and ended; -1 for no answer."""
+
+    wait: np.ndarray
+    handle: np.ndarray
+    abandoned: np.ndarray
+    responded: np.ndarray
+    ended: np.ndarray
 
 
 def build_records(
@@ -120,26 +130,14 @@ def build_records(
     night = (hour < STAFFED_FROM_HOUR) | (hour >= STAFFED_UNTIL_HOUR)
     team = _teams(rng, line, overseas, channel, kind, load, night)
     chatbot = team == TEAM_CODES.index("virtual_assistant")
+    time = _timeline(rng, arrivals.started_at, channel, kind, load, chatbot)
+    agent = _agents(rng, context.roster, team)
 
-    wait = _wait(rng, channel, load, chatbot)
-    patience = rng.exponential(1.0, len(arrivals)) * PATIENCE_MEAN_SECONDS[channel]
-    abandoned = ~chatbot & (patience < wait)
-    handle = _handle(rng, channel, kind, chatbot)
-    started = arrivals.started_at
-    responded = started + np.rint(wait).astype(np.int64)
-    ended = np.where(
-        abandoned,
-        started + np.rint(np.minimum(patience, wait)).astype(np.int64),
-        responded + np.rint(handle).astype(np.int64),
-    )
-
-    agent = context.roster.offsets[team] + np.floor(
-        rng.random(len(arrivals)) * context.roster.sizes[team]
-    ).astype(np.int64)
+    answered = ~time.abandoned
     return Records(
-        started_at=started,
-        first_response_at=np.where(abandoned, -1, responded),
-        ended_at=ended,
+        started_at=arrivals.started_at,
+        first_response_at=time.responded,
+        ended_at=time.ended,
         customer_timezone=_customer_zones(context.time_zone, arrivals.zone, channel),
         channel=channel,
         consultation_type=kind,
@@ -147,16 +145,15 @@ def build_records(
         product_category=category,
         customer_tier=tier,
         customer=customer,
-        agent=np.where(abandoned, -1, agent),
-        team=np.where(abandoned, -1, team),
-        converted=_converted(rng, context, arrivals, kind, tier, wait, chatbot)
-        & ~abandoned,
+        agent=np.where(answered, agent, -1),
+        team=np.where(answered, team, -1),
+        converted=answered
+        & _converted(rng, context, arrivals, kind, tier, time.wait, chatbot),
         satisfaction=np.where(
-            abandoned, 0, _satisfaction(rng, channel, kind, wait, load, chatbot)
+            answered, _satisfaction(rng, channel, kind, time.wait, load, chatbot), 0
         ),
-        abandoned=abandoned,
-        message_count=_message_counts(rng, channel, handle, abandoned),
-        load=load,
+        abandoned=time.abandoned,
+        message_count=_message_counts(rng, channel, time.handle, time.abandoned),
     )
 
 
@@ -233,6 +230,38 @@ def _teams(
     share = np.where(night, CHATBOT_SHARE_NIGHT, CHATBOT_SHARE_DAY)
     by_bot = eligible & (rng.random(len(line)) < share)
     return np.where(by_bot, TEAM_CODES.index("virtual_assistant"), team)
+
+
+def _timeline(
+    rng: np.random.Generator,
+    started: np.ndarray,
+    channel: np.ndarray,
+    kind: np.ndarray,
+    load: np.ndarray,
+    chatbot: np.ndarray,
+) -> Timeline:
+    """Draw waits and handling times; a customer whose patience ends first leaves."""
+    wait = _wait(rng, channel, load, chatbot)
+    patience = rng.exponential(1.0, len(started)) * PATIENCE_MEAN_SECONDS[channel]
+    abandoned = ~chatbot & (patience < wait)
+    handle = _handle(rng, channel, kind, chatbot)
+
+    responded = started + np.rint(wait).astype(np.int64)
+    # E-mail has infinite patience, so the minimum keeps every end finite.
+    left = started + np.rint(np.minimum(patience, wait)).astype(np.int64)
+    return Timeline(
+        wait=wait,
+        handle=handle,
+        abandoned=abandoned,
+        responded=np.where(abandoned, -1, responded),
+        ended=np.where(abandoned, left, responded + np.rint(handle).astype(np.int64)),
+    )
+
+
+def _agents(rng: np.random.Generator, roster: Roster, team: np.ndarray) -> np.ndarray:
+    """Pick one agent of each consultation's team, uniformly."""
+    within = np.floor(rng.random(len(team)) * roster.sizes[team]).astype(np.int64)
+    return roster.offsets[team] + within
 
 
 def _wait(

@@ -6,7 +6,7 @@ alone, and is what the ground-truth file reports.
 """
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,7 @@ class DayPlan:
     campaign: Campaign | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     options: DemoOptions
     days: list[date]
@@ -96,7 +96,7 @@ class Scenario:
     post_holiday_days: list[date]
     campaigns: dict[date, Campaign]
     outage: Outage | None
-    plans: dict[date, DayPlan] = field(default_factory=dict)
+    plans: dict[date, DayPlan]
 
 
 def build_scenario(options: DemoOptions) -> Scenario:
@@ -109,21 +109,32 @@ def build_scenario(options: DemoOptions) -> Scenario:
         [options.seed, options.start.toordinal(), options.end.toordinal()]
     )
 
-    scenario = Scenario(
+    kinds = {day: _day_kind(calendar, day) for day in days}
+    adjusted = [day for day in days if day in calendar.weekend_workdays]
+    pre_holiday = [day for day in days if _borders_holiday(calendar, day, 1)]
+    post_holiday = [day for day in days if _borders_holiday(calendar, day, -1)]
+    campaigns = _campaigns(days, kinds, rng)
+    outage = _outage(options, days, kinds, campaigns, rng)
+
+    factor = {
+        day: (PRE_HOLIDAY_FACTOR if day in pre_holiday else 1.0)
+        * (POST_HOLIDAY_FACTOR if day in post_holiday else 1.0)
+        * (ADJUSTED_WORKING_DAY_FACTOR if day in adjusted else 1.0)
+        for day in days
+    }
+    return Scenario(
         options=options,
         days=days,
         holidays={day: calendar[day] for day in days if day in calendar},
-        adjusted_working_days=[day for day in days if day in calendar.weekend_workdays],
-        pre_holiday_days=[day for day in days if _borders_holiday(calendar, day, 1)],
-        post_holiday_days=[day for day in days if _borders_holiday(calendar, day, -1)],
-        campaigns={},
-        outage=None,
+        adjusted_working_days=adjusted,
+        pre_holiday_days=pre_holiday,
+        post_holiday_days=post_holiday,
+        campaigns=campaigns,
+        outage=outage,
+        plans={
+            day: _plan(day, kinds[day], factor[day], campaigns.get(day)) for day in days
+        },
     )
-    kinds = {day: _day_kind(calendar, day) for day in days}
-    scenario.campaigns = _campaigns(days, kinds, rng)
-    scenario.outage = _outage(options, days, kinds, scenario.campaigns, rng)
-    scenario.plans = {day: _plan(scenario, day, kinds[day]) for day in days}
-    return scenario
 
 
 def _day_kind(calendar: holidays.HolidayBase, day: date) -> DayKind:
@@ -204,32 +215,26 @@ def _ordinary_days(
     ]
 
 
-def _plan(scenario: Scenario, day: date, kind: DayKind) -> DayPlan:
-    campaign = scenario.campaigns.get(day)
+def _plan(
+    day: date, kind: DayKind, factor: float, campaign: Campaign | None
+) -> DayPlan:
+    """Combine the effects of a day into one volume factor per business line."""
     factors = {}
     for line in LINES:
-        factor = _kind_factor(scenario, day, kind, line.code)
-        if day in scenario.pre_holiday_days:
-            factor *= PRE_HOLIDAY_FACTOR
-        if day in scenario.post_holiday_days:
-            factor *= POST_HOLIDAY_FACTOR
+        if kind is DayKind.HOLIDAY:
+            base = line.holiday_factor
+        elif kind is DayKind.WEEKEND:
+            base = line.weekend_factor
+        elif day.weekday() >= 5:
+            base = 1.0  # an adjusted working day; its own factor is in `factor`
+        else:
+            base = WORKING_WEEKDAY_FACTORS[day.weekday()]
         if line.code == MONTH_END_LINE:
-            factor *= month_position_factor(day)
+            base *= month_position_factor(day)
         if campaign is not None:
-            factor *= campaign.multiplier(line.code)
-        factors[line.code] = factor
+            base *= campaign.multiplier(line.code)
+        factors[line.code] = base * factor
     return DayPlan(day=day, kind=kind, factors=factors, campaign=campaign)
-
-
-def _kind_factor(scenario: Scenario, day: date, kind: DayKind, line_code: str) -> float:
-    line = next(line for line in LINES if line.code == line_code)
-    if kind is DayKind.HOLIDAY:
-        return line.holiday_factor
-    if kind is DayKind.WEEKEND:
-        return line.weekend_factor
-    if day in scenario.adjusted_working_days:
-        return ADJUSTED_WORKING_DAY_FACTOR
-    return WORKING_WEEKDAY_FACTORS[day.weekday()]
 
 
 def month_position_factor(day: date) -> float:

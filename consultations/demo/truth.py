@@ -128,7 +128,7 @@ def _lines() -> dict[str, Any]:
 
 def _weekday_factors() -> dict[str, float]:
     names = ("monday", "tuesday", "wednesday", "thursday", "friday")
-    return dict(zip(names, WORKING_WEEKDAY_FACTORS, strict=False))
+    return dict(zip(names, WORKING_WEEKDAY_FACTORS[:5], strict=True))
 
 
 def _month_end(scenario: Scenario) -> dict[str, Any]:

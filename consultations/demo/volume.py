@@ -96,14 +96,14 @@ def draw_arrivals(
 
     counts = rng.poisson(rates)
     cells = np.repeat(np.arange(counts.size), counts.ravel())
-    line, zone, slot = np.unravel_index(cells, counts.shape)
-    started_at = grid.slot_starts[slot] + rng.integers(0, SLOT_SECONDS, len(cells))
+    lines, zones, slots = np.unravel_index(cells, counts.shape)
+    started_at = grid.slot_starts[slots] + rng.integers(0, SLOT_SECONDS, len(cells))
     order = np.argsort(started_at, kind="stable")
     return Arrivals(
         started_at=started_at[order],
-        slot=slot[order],
-        line=line[order],
-        zone=zone[order],
+        slot=slots[order],
+        line=lines[order],
+        zone=zones[order],
         expected={
             line.code: float(rates[index].sum()) for index, line in enumerate(LINES)
         },

@@ -2,16 +2,18 @@
 Bulk writes of demo consultations that skip keys already stored.
 
 On PostgreSQL rows are copied into a temporary table and inserted from there with
-`ON CONFLICT DO NOTHING` on the idempotency key, which is several times faster than
-the ORM's bulk_create for a million rows; both paths fire the table's triggers like
-any INSERT. Other databases use bulk_create with ignore_conflicts.
+`ON CONFLICT DO NOTHING` on the idempotency key. Other databases get one
+executemany of the backend's conflict-skipping INSERT. Both are plain INSERTs for the
+consultation table, so its triggers fire as for any other write, and both skip the
+ORM's per-object work, which costs more than the database does at a million rows.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from typing import Protocol
 
 import numpy as np
 from django.db import connection, transaction
@@ -44,7 +46,6 @@ STAGE_COLUMNS = {
     "abandoned": "boolean",
     "message_count": "integer",
 }
-ORM_BATCH_SIZE = 2000
 TIMESTAMP_FIELDS = ("started_at", "first_response_at", "ended_at")
 
 
@@ -104,16 +105,22 @@ def _optional(values: np.ndarray, *, empty: int = -1) -> list:
     return boxed.tolist()
 
 
+class Writer(Protocol):
+    created: int
+
+    def write(self, chunk: Chunk) -> None: ...
+
+
 @contextmanager
-def consultation_writer(*, now: datetime) -> Iterator[Callable[[Chunk], int]]:
+def consultation_writer(*, now: datetime) -> Iterator[Writer]:
     """
-    Yield a function that stores a chunk and returns how many rows were new.
+    Yield a writer of chunks; its `created` counts the rows that were new.
 
     All chunks are written in one transaction: an interrupted run stores nothing.
     """
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            yield partial(_insert_chunk, now=now)
+            yield InsertWriter(now=now)
         return
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -122,100 +129,107 @@ def consultation_writer(*, now: datetime) -> Iterator[Callable[[Chunk], int]]:
             + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS.items())
             + ")"
         )
-        with _foreign_keys_validated_at_end(cursor):
-            yield partial(_copy_chunk, cursor, now=now)
+        writer = CopyWriter(cursor, now=now)
+        try:
+            yield writer
+        finally:
+            writer.close()
         cursor.execute(f"DROP TABLE {STAGE_TABLE}")
 
 
-@contextmanager
-def _foreign_keys_validated_at_end(cursor: CursorWrapper) -> Iterator[None]:
+class CopyWriter:
     """
-    Drop the consultation table's foreign keys and add them back, validated.
+    Copy each chunk into the stage table, then insert it in the background.
 
-    Checking eight foreign keys row by row costs more than everything else of a
-    million-row load; adding a key back checks all rows in one join per key. The
-    drop takes an exclusive lock on the table until the transaction ends, which a
-    demo load can afford, and a failure rolls the keys back with the data.
+    The database inserts a chunk while the caller draws the next one, which keeps
+    both cores of a small machine busy. The background thread uses the connection
+    only between a copy and the next call, never at the same time as the caller.
     """
-    table = Consultation._meta.db_table
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-        [table],
-    )
-    keys = cursor.fetchall()
-    quoted = connection.ops.quote_name
-    if keys:
-        cursor.execute(
-            f"ALTER TABLE {quoted(table)} "
-            + ", ".join(f"DROP CONSTRAINT {quoted(name)}" for name, _sql in keys)
+
+    def __init__(self, cursor: CursorWrapper, *, now: datetime) -> None:
+        self.created = 0
+        self._cursor = cursor
+        self._now = now
+        self._executor = ThreadPoolExecutor(max_workers=1)
+        self._pending: Future[int] | None = None
+
+    def write(self, chunk: Chunk) -> None:
+        """Wait for the previous insert, copy the chunk and start its insert."""
+        self.finish()
+        columns = [*chunk.times, *chunk.values]
+        times = [_optional(seconds) for seconds in chunk.times.values()]
+        with self._cursor.copy(
+            f"COPY {STAGE_TABLE} ({', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            for row in zip(*times, *chunk.values.values(), strict=True):
+                copy.write_row(row)
+        self._pending = self._executor.submit(self._insert, columns)
+
+    def finish(self) -> None:
+        """Wait for the running insert, if any, and count its rows."""
+        if self._pending is None:
+            return
+        pending, self._pending = self._pending, None
+        self.created += pending.result()
+
+    def close(self) -> None:
+        """Wait for the running insert and stop the background thread."""
+        try:
+            self.finish()
+        finally:
+            self._executor.shutdown()
+
+    def _insert(self, columns: list[str]) -> int:
+        # The raw cursor: Django's wrapper belongs to the thread that opened it.
+        cursor = self._cursor.cursor
+        selected = ", ".join(
+            f"to_timestamp({name})" if name in TIMESTAMP_FIELDS else name
+            for name in columns
         )
-
-    yield
-
-    if keys:
+        table = connection.ops.quote_name(Consultation._meta.db_table)
         cursor.execute(
-            f"ALTER TABLE {quoted(table)} "
-            + ", ".join(f"ADD CONSTRAINT {quoted(name)} {sql}" for name, sql in keys)
+            f"INSERT INTO {table} (source, {', '.join(columns)}, created_at, "
+            f"updated_at) SELECT %s, {selected}, %s, %s FROM {STAGE_TABLE} "
+            "ON CONFLICT (source, external_id) DO NOTHING",
+            [SOURCE, self._now, self._now],
         )
+        created = cursor.rowcount
+        cursor.execute(f"TRUNCATE {STAGE_TABLE}")
+        return created
 
 
-def _copy_chunk(cursor: CursorWrapper, chunk: Chunk, *, now: datetime) -> int:
-    """Copy the chunk into the stage table and insert the keys not stored yet."""
-    columns = [*chunk.times, *chunk.values]
-    names = ", ".join(columns)
-    times = [_optional(seconds) for seconds in chunk.times.values()]
-    with cursor.copy(f"COPY {STAGE_TABLE} ({names}) FROM STDIN") as copy:
-        for row in zip(*times, *chunk.values.values(), strict=True):
-            copy.write_row(row)
+class InsertWriter:
+    """Insert each chunk with one executemany that skips keys already stored."""
 
-    selected = ", ".join(
-        f"to_timestamp({name})" if name in chunk.times else name for name in columns
-    )
-    table = connection.ops.quote_name(Consultation._meta.db_table)
-    cursor.execute(
-        f"INSERT INTO {table} (source, {names}, created_at, updated_at) "
-        f"SELECT %s, {selected}, %s, %s FROM {STAGE_TABLE} "
-        "ON CONFLICT (source, external_id) DO NOTHING",
-        [SOURCE, now, now],
-    )
-    created = cursor.rowcount
-    cursor.execute(f"TRUNCATE {STAGE_TABLE}")
-    return created
+    def __init__(self, *, now: datetime) -> None:
+        self.created = 0
+        self._stamp = connection.ops.adapt_datetimefield_value(now)
 
+    def write(self, chunk: Chunk) -> None:
+        """Insert the chunk; the backend's conflict clause skips existing keys."""
+        ops = connection.ops
+        names = ["source", *chunk.times, *chunk.values, "created_at", "updated_at"]
+        fields = [Consultation._meta.get_field(name) for name in names]
+        columns = ", ".join(ops.quote_name(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = (
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+            f"{ops.quote_name(Consultation._meta.db_table)} ({columns}) "
+            f"VALUES ({placeholders}) "
+            + ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+        )
+        times = [self._adapted(seconds) for seconds in chunk.times.values()]
+        constant = [[SOURCE] * len(chunk)]
+        stamps = [[self._stamp] * len(chunk)] * 2
+        rows = zip(*constant, *times, *chunk.values.values(), *stamps, strict=True)
 
-def _insert_chunk(chunk: Chunk, *, now: datetime) -> int:
-    """Insert the chunk with executemany and the backend's skip-on-conflict form."""
-    ops = connection.ops
-    names = ["source", *chunk.times, *chunk.values, "created_at", "updated_at"]
-    fields = [Consultation._meta.get_field(name) for name in names]
-    columns = ", ".join(ops.quote_name(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
-        f"{ops.quote_name(Consultation._meta.db_table)} ({columns}) "
-        f"VALUES ({placeholders}) "
-        + ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    )
-    stamp = ops.adapt_datetimefield_value(now)
-    times = [
-        [
-            None
-            if moment < 0
-            else ops.adapt_datetimefield_value(datetime.fromtimestamp(moment, UTC))
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, list(rows))
+            self.created += cursor.rowcount
+
+    def _adapted(self, seconds: np.ndarray) -> list:
+        adapt = connection.ops.adapt_datetimefield_value
+        return [
+            None if moment < 0 else adapt(datetime.fromtimestamp(moment, UTC))
             for moment in seconds.tolist()
         ]
-        for seconds in chunk.times.values()
-    ]
-    rows = zip(
-        [SOURCE] * len(chunk),
-        *times,
-        *chunk.values.values(),
-        [stamp] * len(chunk),
-        [stamp] * len(chunk),
-        strict=True,
-    )
-
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, list(rows))
-        return cursor.rowcount

@@ -21,6 +21,8 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import Settings
 
 from consultations.demo.generator import generate_demo_data
 from consultations.demo.scenario import DemoOptions
@@ -84,7 +86,7 @@ class Frame:
 
 
 @pytest.fixture(scope="module")
-def frame(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Frame:
+def frame(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Frame:
     with django_db_blocker.unblock(), transaction.atomic():
         result = generate_demo_data(
             DemoOptions(
@@ -497,8 +499,11 @@ def test_generate_demo_data_command_bad_argument_is_refused(
 
 
 @pytest.mark.django_db
-def test_create_demo_superuser_password_logs_in_and_rerun_resets_it() -> None:
-    # given the command has run once
+def test_create_demo_superuser_password_logs_in_and_rerun_resets_it(
+    settings: Settings,
+) -> None:
+    # given a fast hasher, and the command has run once
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     first = io.StringIO()
     call_command("create_demo_superuser", stdout=first)
     old_password = _printed_password(first.getvalue())
