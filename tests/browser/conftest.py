@@ -65,7 +65,7 @@ def demo_data(transactional_db: None, tmp_path: Path) -> None:
     call_command(
         "generate_demo_data",
         days=DEMO_DAYS,
-        per_day=200,
+        per_day=80,
         seed=7,
         end=DEMO_END.isoformat(),
         truth=str(tmp_path / "truth.json"),

@@ -31,8 +31,12 @@ def chart_data(page: Page, index: int = 0) -> dict:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as test-artifacts/browser/<name>.png."""
+    """
+    Save the whole page as test-artifacts/browser/<name>.png, and what the window
+    shows as <name>-window.png (the size a README can show).
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-window.png"))
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -23,6 +23,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 RANGE_START = dt.datetime(2024, 2, 26, tzinfo=SHANGHAI)
 RANGE_END = dt.datetime(2024, 3, 11, tzinfo=SHANGHAI)
 REPORTS = "/admin/analytics/dashboard/reports"
+# The first week of the demo data as period A, the second as B.
+TWO_WEEKS = (
+    "from_a=2024-02-26&to_a=2024-03-04&from_b=2024-03-04&to_b=2024-03-11"
+    "&tz=Asia/Shanghai&slot=60"
+)
 
 
 def hourly_counts(channel_code: str | None = None) -> list[int]:
@@ -81,31 +86,32 @@ def test_day_distribution_filter_changes_chart_data(analyst_page: Page, live_ser
     ]
 
 
-@pytest.mark.parametrize(
-    ("slug", "query", "charts"),
-    [
-        ("weekday-hour", "slot=60", 1),
-        ("trend", "granularity=day&breakdown=channel", 1),
-        ("concurrency", "slot=30", 1),
-        ("quality", "slot=60", 4),
-    ],
+# Each report page with its query and the number of charts it draws.
+REPORT_PAGES = (
+    ("weekday-hour", "slot=60", 1),
+    ("trend", "granularity=day&breakdown=channel", 1),
+    ("concurrency", "slot=30", 1),
+    ("quality", "slot=60", 4),
 )
-def test_report_page_draws_its_charts(
-    analyst_page: Page, live_server, slug: str, query: str, charts: int
-):
-    # When a report page is opened on the demo data
-    page = analyst_page
-    page.goto(f"{live_server.url}{REPORTS}/{slug}/?{DEMO_RANGE}&{query}")
-    screenshot(page, f"report-{slug}")
 
-    # Then each of its charts is drawn with data, with a PNG button each
-    assert page.locator("canvas").count() == charts
-    for index in range(charts):
-        assert any(
-            value for dataset in chart_data(page, index)["datasets"]
-            for value in dataset["data"]
-        )  # fmt: skip
-    assert page.locator("button.png-download").count() == charts
+
+def test_every_report_page_draws_its_charts(analyst_page: Page, live_server):
+    page = analyst_page
+    for slug, query, charts in REPORT_PAGES:
+        # When a report page is opened on the demo data
+        page.goto(f"{live_server.url}{REPORTS}/{slug}/?{DEMO_RANGE}&{query}")
+        screenshot(page, f"report-{slug}")
+
+        # Then each of its charts is drawn with data, with a PNG button each
+        assert page.locator("canvas").count() == charts, slug
+        for index in range(charts):
+            values = [
+                value
+                for dataset in chart_data(page, index)["datasets"]
+                for value in dataset["data"]
+            ]
+            assert any(values), (slug, index)
+        assert page.locator("button.png-download").count() == charts, slug
 
 
 def test_heatmap_has_colour_legend_and_a_cell_per_weekday_and_hour(
@@ -147,7 +153,7 @@ def test_language_switch_shows_chinese_labels(analyst_page: Page, live_server):
     assert "数据截至" in page.locator("[data-freshness]").inner_text()
 
     # And the other pages keep the language
-    page.goto(f"{live_server.url}/admin/analytics/comparison/")
+    page.goto(f"{live_server.url}/admin/analytics/comparison/?{TWO_WEEKS}")
     page.wait_for_selector("[data-compare-table] tbody tr")
     screenshot(page, "comparison-zh-hans")
     assert page.locator("h1").inner_text() == "时段对比"
@@ -222,10 +228,7 @@ def test_comparison_shows_both_periods_and_their_changes(
 ):
     # When the first week of the demo data is compared with the second
     page = analyst_page
-    page.goto(
-        f"{live_server.url}/admin/analytics/comparison/?from_a=2024-02-26"
-        "&to_a=2024-03-04&from_b=2024-03-04&to_b=2024-03-11&tz=Asia/Shanghai&slot=60"
-    )
+    page.goto(f"{live_server.url}/admin/analytics/comparison/?{TWO_WEEKS}")
     page.wait_for_selector("[data-compare-table] tbody tr")
     screenshot(page, "comparison")
 
@@ -242,6 +245,18 @@ def test_comparison_shows_both_periods_and_their_changes(
         "MEAN PER DAY, B",
         "CHANGE (B - A)",
     ]
+
+    # And periods without data say so in words instead of drawing empty curves
+    page.goto(
+        f"{live_server.url}/admin/analytics/comparison/?from_a=2023-01-02"
+        "&to_a=2023-01-09&from_b=2023-01-09&to_b=2023-01-16"
+    )
+    status = page.locator("[data-compare-status]")
+    status.wait_for()
+    assert status.inner_text() == (
+        "No consultations in either period with these filters."
+    )
+    assert page.locator("[data-compare-body]").is_hidden()
 
 
 def test_auto_refresh_updates_data_without_reloading(analyst_page: Page, live_server):

@@ -15,7 +15,20 @@
   const formats = {
     integer: new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }),
     decimal: new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }),
-    percent: new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }),
+    percent: new Intl.NumberFormat(lang, {
+      style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1,
+    }),
+    // Changes carry their sign.
+    change: new Intl.NumberFormat(lang, {
+      minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero",
+    }),
+    changePercent: new Intl.NumberFormat(lang, {
+      style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1,
+      signDisplay: "exceptZero",
+    }),
+    points: new Intl.NumberFormat(lang, {
+      minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero",
+    }),
   };
   const colours = {
     primary: "#417690",
@@ -60,7 +73,8 @@
     if (value === null || value === undefined) {
       return "—";
     }
-    return formats[kind].format(value);
+    // A share's change is written in percentage points.
+    return kind === "points" ? formats.points.format(value * 100) : formats[kind].format(value);
   }
 
   /* Panels: a titled box with its canvas and a PNG download button. */
@@ -608,11 +622,11 @@
     ["slot", "slot", null],
     ["mean_a", "mean_per_day_a", "decimal"],
     ["mean_b", "mean_per_day_b", "decimal"],
-    ["change", "change", "decimal"],
-    ["change_relative", "change_relative", "percent"],
+    ["change", "change", "change"],
+    ["change_relative", "change_relative", "changePercent"],
     ["share_a", "share_a", "percent"],
     ["share_b", "share_b", "percent"],
-    ["share_change", "change_share", "percent"],
+    ["share_change", "change_share", "points"],
   ];
 
   function fillChangeTable(table, rows, strings, urls) {
@@ -689,6 +703,7 @@
     } catch (error) {
       destroyCharts();
       showStatus(strings.failed.replace("%(reason)s", error.message));
+      document.querySelector("[data-compare-body]").hidden = true;
       return;
     }
     const [a, b] = results;
@@ -706,6 +721,7 @@
     comparisonRows = changeRows(rowsA, rowsB);
     const empty = !a.body.total && !b.body.total;
     showStatus(empty ? strings.empty : "");
+    document.querySelector("[data-compare-body]").hidden = empty;
     const slotMinutes = a.body.parameters.slot;
     const urls = {
       a: rowsA.map((row) => drillUrl(config, periods.a, row.slot, slotMinutes)),
