@@ -26,6 +26,7 @@
       style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1,
       signDisplay: "exceptZero",
     }),
+    axisPercent: new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 }),
     points: new Intl.NumberFormat(lang, {
       minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero",
     }),
@@ -142,7 +143,7 @@
       position: position || "right",
       beginAtZero: true,
       title: { display: true, text: title },
-      ticks: { callback: (value) => formats.percent.format(value) },
+      ticks: { callback: (value) => formats.axisPercent.format(value) },
       grid: { drawOnChartArea: position === "left" },
     };
   }
