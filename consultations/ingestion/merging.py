@@ -52,6 +52,12 @@ class Plan:
     rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
     new_keys: int = 0
     result: IngestResult = field(default_factory=IngestResult)
+    # Keys whose rows may refer to rows still to be created.
+    pending: set[Key] = field(default_factory=set)
+
+    def rows_with_pending(self) -> list[dict[str, Any]]:
+        """Return the rows to write that may refer to rows still to be created."""
+        return [self.rows[key] for key in self.pending if key in self.rows]
 
 
 def plan_chunk(
@@ -65,6 +71,7 @@ def plan_chunk(
     result = plan.result
     for record in records:
         before = current.get(record.key) or stored.get(record.key)
+        pending_made = references.pending_made
         try:
             row = merge(record, before, references)
         except FieldError as error:
@@ -81,6 +88,8 @@ def plan_chunk(
         else:
             result.updated += 1
         current[record.key] = row
+        if references.pending_made != pending_made:
+            plan.pending.add(record.key)
 
     for key, row in current.items():
         if key not in stored:

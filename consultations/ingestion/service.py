@@ -175,7 +175,7 @@ def _prepare(
     stored.update((key, row) for key, row in unwritten.items() if key in keys)
     references.look_up(parsed, stored)
     prepared.plan = plan_chunk(parsed, stored, references)
-    references.create_pending(prepared.plan.rows.values())
+    references.create_pending(prepared.plan.rows_with_pending())
     references.store_countries()
     return prepared
 
