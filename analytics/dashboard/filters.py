@@ -48,10 +48,6 @@ class MultiSelect:
     label: str
     choices: list[Choice]
 
-    @property
-    def selected_count(self) -> int:
-        return sum(choice.selected for choice in self.choices)
-
 
 @dataclass(frozen=True)
 class QuickRange:
@@ -62,7 +58,7 @@ class QuickRange:
 
 @dataclass(frozen=True)
 class OptionField:
-    """One report option, rendered as a select, a checkbox or a text input."""
+    """One report option: a select, a multiple select, a number or a text input."""
 
     name: str
     label: str
@@ -70,10 +66,6 @@ class OptionField:
     kind: str
     value: str
     choices: list[Choice]
-
-    @property
-    def checked(self) -> bool:
-        return self.value.lower() in {"1", "true", "on", "yes"}
 
 
 def business_zone_name() -> str:
@@ -206,10 +198,20 @@ def _option_field(
     default = "" if field.default is serializers.empty else field.default
     value = params.get(name, str(default))
     if isinstance(field, serializers.BooleanField):
-        kind, choices = "checkbox", []
+        # A select rather than a checkbox: an unticked box sends nothing, which
+        # would mean the default, not "no".
+        value = "true" if value.lower() in _TRUE_WORDS else "false"
+        kind = "select"
+        choices = _option_choices([("true", _("yes")), ("false", _("no"))], [value])
+    elif isinstance(field, serializers.MultipleChoiceField):
+        kind = "multiselect"
+        chosen = params.getlist(name) or [str(v) for v in (default or ())]
+        choices = _option_choices(field.choices.items(), chosen)
     elif isinstance(field, serializers.ChoiceField):
         kind = "select"
-        choices = _option_choices(field.choices.items(), value, field.required)
+        # Blank stands for "none" where an option may be left out without a default.
+        blank = [("", "—")] if default == "" and not field.required else []
+        choices = _option_choices([*blank, *field.choices.items()], [value])
     elif isinstance(field, serializers.IntegerField | serializers.FloatField):
         kind, choices = "number", []
     else:
@@ -224,14 +226,13 @@ def _option_field(
     )
 
 
+_TRUE_WORDS = frozenset({"1", "true", "on", "yes"})
+
+
 def _option_choices(
-    items: Iterable[tuple[object, object]], value: str, required: bool
+    items: Iterable[tuple[object, object]], chosen: list[str]
 ) -> list[Choice]:
-    choices = [] if required else [Choice("", "—", value == "")]
-    choices.extend(
-        Choice(str(key), str(label), str(key) == value) for key, label in items
-    )
-    return choices
+    return [Choice(str(key), str(label), str(key) in chosen) for key, label in items]
 
 
 def report_params(params: QueryDict) -> QueryDict:

@@ -274,10 +274,23 @@ def test_report_page_third_party_report_rendered_from_its_rows(
         f"?{RANGE}&label=%E6%99%9A%E9%AB%98%E5%B3%B0&limit=3"
     )
 
-    # Then its option appears in the bar and its rows in the table
+    # Then its options appear in the bar, as given or by their defaults
     assert response.status_code == 200
+    options = {
+        option.name: (option.kind, option.value, [c.value for c in option.choices])
+        for option in response.context["options"]
+    }
+    assert options == {
+        "label": ("select", "晚高峰", ["早高峰", "晚高峰"]),
+        "limit": ("number", "3", []),
+        "detailed": ("select", "true", ["true", "false"]),
+        "weekdays": ("text", "", []),
+    }
     html = response.content.decode()
     assert '<option value="晚高峰" selected>evening peak</option>' in html
+    assert '<option value="true" selected>yes</option>' in html
+
+    # And its rows in the table
     table = response.context["table"]
     assert [column.label for column in table.columns] == [
         "Slot",

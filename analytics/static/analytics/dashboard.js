@@ -791,6 +791,22 @@
     document.querySelectorAll("[data-autosubmit]").forEach((select) => {
       select.addEventListener("change", () => select.form.submit());
     });
+    // Leave empty fields out of the URL: an option left blank means its default.
+    document.querySelectorAll("[data-filter-bar]").forEach((form) => {
+      form.addEventListener("submit", () => {
+        [...form.elements].forEach((field) => {
+          if (field.name && !field.multiple && field.value === "") {
+            field.disabled = true;
+          }
+        });
+      });
+    });
+    // A page restored by the back button must come back editable.
+    window.addEventListener("pageshow", () => {
+      document.querySelectorAll("[data-filter-bar] [disabled]").forEach((field) => {
+        field.disabled = false;
+      });
+    });
     const changesCsv = document.querySelector("[data-changes-csv]");
     if (changesCsv) {
       changesCsv.addEventListener("click", () =>
