@@ -134,6 +134,8 @@ def build_records(
     agent = _agents(rng, context.roster, team)
 
     answered = ~time.abandoned
+    # Customers judge a wait against what the channel makes usual.
+    delay = time.wait / WAIT_MEDIAN_SECONDS[channel]
     return Records(
         started_at=arrivals.started_at,
         first_response_at=time.responded,
@@ -148,9 +150,9 @@ def build_records(
         agent=np.where(answered, agent, -1),
         team=np.where(answered, team, -1),
         converted=answered
-        & _converted(rng, context, arrivals, kind, tier, time.wait, chatbot),
+        & _converted(rng, context, arrivals, kind, tier, delay, chatbot),
         satisfaction=np.where(
-            answered, _satisfaction(rng, channel, kind, time.wait, load, chatbot), 0
+            answered, _satisfaction(rng, channel, kind, delay, load, chatbot), 0
         ),
         abandoned=time.abandoned,
         message_count=_message_counts(rng, channel, time.handle, time.abandoned),
@@ -304,7 +306,7 @@ def _converted(
     arrivals: Arrivals,
     kind: np.ndarray,
     tier: np.ndarray,
-    wait: np.ndarray,
+    delay: np.ndarray,
     chatbot: np.ndarray,
 ) -> np.ndarray:
     """Draw conversions: mostly pre-sales, fewer after a long wait or with the bot."""
@@ -315,7 +317,7 @@ def _converted(
         np.array([ln.pre_sales_conversion for ln in LINES])[line],
         CONVERSION_OTHER_TYPES[kind],
     )
-    probability = base * CONVERSION_TIER_FACTOR[tier] * np.exp(-wait / 900.0)
+    probability = base * CONVERSION_TIER_FACTOR[tier] * np.exp(-delay / 60)
     probability = np.where(
         chatbot, probability * CHATBOT_CONVERSION_FACTOR, probability
     )
@@ -341,7 +343,7 @@ def _satisfaction(
     rng: np.random.Generator,
     channel: np.ndarray,
     kind: np.ndarray,
-    wait: np.ndarray,
+    delay: np.ndarray,
     load: np.ndarray,
     chatbot: np.ndarray,
 ) -> np.ndarray:
@@ -349,11 +351,9 @@ def _satisfaction(
     rated = rng.random(len(channel)) < np.where(
         kind == TYPE_CODES.index("complaint"), 0.6, RATING_SHARE[channel]
     )
-    # A wait counts against the rating relative to what the channel makes usual.
-    usual = 4 * WAIT_MEDIAN_SECONDS[channel]
     score = (
         SATISFACTION_BASE
-        - 0.45 * np.log1p(wait / usual)
+        - 0.45 * np.log1p(delay / 4)
         - 0.25 * np.maximum(load - 1.0, 0.0)
         + SATISFACTION_TYPE_SHIFT[kind]
         + np.where(chatbot, CHATBOT_SATISFACTION_SHIFT, 0.0)
