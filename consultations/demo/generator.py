@@ -99,7 +99,7 @@ def _draw_days(
         grid = day_grid(day, options.time_zone)
         plan = scenario.plans[day]
         arrivals = draw_arrivals(
-            plan, grid, per_day=options.per_day, outage=scenario.outage, rng=rng
+            plan, grid, per_day=options.per_day, outages=scenario.outages, rng=rng
         )
         context = Context(
             plan=plan,

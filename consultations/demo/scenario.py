@@ -95,26 +95,22 @@ class Scenario:
     pre_holiday_days: list[date]
     post_holiday_days: list[date]
     campaigns: dict[date, Campaign]
-    outage: Outage | None
+    outages: list[Outage]
     plans: dict[date, DayPlan]
 
 
 def build_scenario(options: DemoOptions) -> Scenario:
-    """Return the calendar of the run: holidays, campaigns, month ends, the outage."""
+    """Return the calendar of the run: holidays, campaigns, month ends, outages."""
     days = [options.start + timedelta(days=n) for n in range(options.days)]
     calendar = holidays.China(
         years=range(options.start.year - 1, options.end.year + 2), language="en_US"
-    )
-    rng = np.random.default_rng(
-        [options.seed, options.start.toordinal(), options.end.toordinal()]
     )
 
     kinds = {day: _day_kind(calendar, day) for day in days}
     adjusted = [day for day in days if day in calendar.weekend_workdays]
     pre_holiday = [day for day in days if _borders_holiday(calendar, day, 1)]
     post_holiday = [day for day in days if _borders_holiday(calendar, day, -1)]
-    campaigns = _campaigns(days, kinds, rng)
-    outage = _outage(options, days, kinds, campaigns, rng)
+    campaigns, outages = _events(options, calendar, days)
 
     factor = {
         day: (PRE_HOLIDAY_FACTOR if day in pre_holiday else 1.0)
@@ -130,7 +126,7 @@ def build_scenario(options: DemoOptions) -> Scenario:
         pre_holiday_days=pre_holiday,
         post_holiday_days=post_holiday,
         campaigns=campaigns,
-        outage=outage,
+        outages=outages,
         plans={
             day: _plan(day, kinds[day], factor[day], campaigns.get(day)) for day in days
         },
@@ -158,61 +154,68 @@ def _borders_holiday(calendar: holidays.HolidayBase, day: date, step: int) -> bo
     return has_holiday
 
 
-def _campaigns(
-    days: list[date], kinds: dict[date, DayKind], rng: np.random.Generator
-) -> dict[date, Campaign]:
+def _events(
+    options: DemoOptions, calendar: holidays.HolidayBase, days: list[date]
+) -> tuple[dict[date, Campaign], list[Outage]]:
+    """
+    Return the campaigns and outages that fall in the range.
+
+    Each month has one flash sale and one outage, drawn from the seed and the month
+    alone: runs over overlapping ranges agree on every shared day, so a later run
+    with another end date extends the data without contradicting it.
+    """
+    in_range = set(days)
     campaigns = {
         day: Campaign(day=day, name=name, multipliers=multipliers)
         for day in days
         for month, day_of_month, name, multipliers in YEARLY_CAMPAIGNS
         if (day.month, day.day) == (month, day_of_month)
     }
+    outages = []
+    for year, month in sorted({(day.year, day.month) for day in days}):
+        rng = np.random.default_rng([options.seed, year, month])
+        quiet = _quiet_days(calendar, year, month)
+        sale = quiet[int(rng.integers(len(quiet)))]
+        rest = [day for day in quiet if abs((day - sale).days) > 1]
+        outage = _outage(options.time_zone, rest[int(rng.integers(len(rest)))], rng)
+        if sale in in_range:
+            name, multipliers = FLASH_SALE
+            campaigns[sale] = Campaign(day=sale, name=name, multipliers=multipliers)
+        if outage.day in in_range:
+            outages.append(outage)
+    return dict(sorted(campaigns.items())), outages
 
-    candidates = _ordinary_days(days, kinds, set(campaigns))
-    if candidates:
-        day = candidates[int(rng.integers(len(candidates)))]
-        name, multipliers = FLASH_SALE
-        campaigns[day] = Campaign(day=day, name=name, multipliers=multipliers)
-    return dict(sorted(campaigns.items()))
+
+def _quiet_days(calendar: holidays.HolidayBase, year: int, month: int) -> list[date]:
+    """Return the month's working weekdays that no other effect touches."""
+    first = date(year, month, 1)
+    month_days = [
+        first + timedelta(days=n)
+        for n in range(31)
+        if (first + timedelta(days=n)).month == month
+    ]
+    fixed = {date(year, m, d) for m, d, _name, _factors in YEARLY_CAMPAIGNS}
+    return [
+        day
+        for day in month_days
+        if day.weekday() < 5
+        and calendar.is_working_day(day)
+        and not _borders_holiday(calendar, day, 1)
+        and not _borders_holiday(calendar, day, -1)
+        and month_position_factor(day) == 1.0
+        and all(abs((day - campaign).days) > 1 for campaign in fixed)
+    ]
 
 
-def _outage(
-    options: DemoOptions,
-    days: list[date],
-    kinds: dict[date, DayKind],
-    campaigns: dict[date, Campaign],
-    rng: np.random.Generator,
-) -> Outage | None:
-    candidates = _ordinary_days(days, kinds, set(campaigns))
-    if not candidates:
-        return None
-
-    day = candidates[int(rng.integers(len(candidates)))]
+def _outage(time_zone: str, day: date, rng: np.random.Generator) -> Outage:
     hour = int(rng.choice(OUTAGE_START_HOURS))
     minute = 15 * int(rng.integers(4))
     length = timedelta(minutes=int(rng.choice(OUTAGE_LENGTHS_MINUTES)))
-    zone = ZoneInfo(options.time_zone)
-    start = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(time_zone))
+    start = local.astimezone(UTC)
     return Outage(
-        day=day,
-        start=start,
-        end=start + length,
-        volume_factor=OUTAGE_VOLUME_FACTOR,
+        day=day, start=start, end=start + length, volume_factor=OUTAGE_VOLUME_FACTOR
     )
-
-
-def _ordinary_days(
-    days: list[date], kinds: dict[date, DayKind], taken: set[date]
-) -> list[date]:
-    """Return working days, away from the range's edges, that carry no event yet."""
-    inner = days[1:-1] if len(days) > 2 else days
-    return [
-        day
-        for day in inner
-        if kinds[day] is DayKind.WORKING
-        and day.weekday() < 5
-        and not {day - timedelta(days=1), day, day + timedelta(days=1)} & taken
-    ]
 
 
 def _plan(

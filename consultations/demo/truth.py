@@ -36,6 +36,7 @@ from .scenario import (
     MONTH_START_FACTOR,
     POST_HOLIDAY_FACTOR,
     PRE_HOLIDAY_FACTOR,
+    Outage,
     Scenario,
     month_position_factor,
 )
@@ -84,7 +85,7 @@ def build_truth(scenario: Scenario, expected: dict[date, dict[str, float]]) -> d
             }
             for campaign in scenario.campaigns.values()
         ],
-        "outage": _outage(scenario),
+        "outages": [_outage(scenario, outage) for outage in scenario.outages],
         "overseas": _overseas(),
         "load": _load(options.per_day),
         "high_conversion": {
@@ -142,11 +143,7 @@ def _month_end(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def _outage(scenario: Scenario) -> dict[str, Any] | None:
-    outage = scenario.outage
-    if outage is None:
-        return None
-
+def _outage(scenario: Scenario, outage: Outage) -> dict[str, Any]:
     zone = ZoneInfo(scenario.options.time_zone)
     return {
         "date": outage.day.isoformat(),

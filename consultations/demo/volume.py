@@ -83,12 +83,12 @@ def draw_arrivals(
     grid: DayGrid,
     *,
     per_day: int,
-    outage: Outage | None,
+    outages: list[Outage],
     rng: np.random.Generator,
 ) -> Arrivals:
     """Draw Poisson arrivals per slot from the expected rates and order them in time."""
     rates = _rates(plan, grid, per_day, rng)
-    if outage is not None:
+    for outage in outages:
         down = (grid.slot_starts >= outage.start.timestamp()) & (
             grid.slot_starts < outage.end.timestamp()
         )
