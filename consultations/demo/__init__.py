@@ -12,7 +12,9 @@ Modules, in the order the data flows:
 - `profiles`: hour-of-day shapes and the staffed capacity.
 - `scenario`: the calendar (holidays, campaigns, month ends, the outage).
 - `volume`: expected arrivals per 15-minute slot and the draw of start times.
+- `population`: the customers and agents, before they are stored.
 - `records`: every other field of a consultation, vectorised per day.
+- `service`: waits, abandonment, handling times, ratings and messages.
 - `dimensions`: the database rows of dimensions, agents and customers.
 - `writer`: bulk writes of consultations, skipping keys already present.
 - `truth`: the ground-truth document.

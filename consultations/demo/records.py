@@ -1,15 +1,14 @@
 """
-Every field of a day's consultations, drawn in vectorised steps from its arrivals.
-
-Service quality follows load: the load of a slot is its arrivals over the capacity
-staffed for it. Waiting grows with load, customers abandon when their patience runs
-out before the first response, and satisfaction and conversion fall with the wait.
+Every field of a day's consultations, drawn in vectorised steps from its arrivals:
+who asked about what through which channel, which team answered, how it went
+(`service`), and whether it sold.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import service
 from .catalogue import (
     CHANNEL_CODES,
     CHANNEL_MEDIA,
@@ -24,33 +23,18 @@ from .profiles import STAFFED_FROM_HOUR, STAFFED_UNTIL_HOUR
 from .scenario import DayPlan
 from .volume import Arrivals, DayGrid
 
-# Per channel, in the order of CHANNEL_CODES: web, app, wechat, social, phone, email.
-WAIT_MEDIAN_SECONDS = np.array([12, 12, 15, 120, 20, 3 * 3600], dtype=float)
-PATIENCE_MEAN_SECONDS = np.array([900, 900, 900, 3600, 600, np.inf])
-RATING_SHARE = np.array([0.45, 0.45, 0.40, 0.25, 0.30, 0.20])
-MAX_WAIT_SECONDS = np.array([2700, 2700, 2700, 2700, 2700, 3 * 86400], dtype=float)
 CHATBOT_CHANNELS = np.isin(CHANNEL_CODES, ["web", "app", "wechat"])
-HANDLE_MEDIAN_SECONDS = {"chat": 420.0, "voice": 300.0, "message": 900.0}
-SOCIAL_HANDLE_MEDIAN_SECONDS = 600.0
-CHATBOT_HANDLE_MEDIAN_SECONDS = 150.0
-WAIT_SD = 0.7
-HANDLE_SD = 0.6
-
-# Per consultation type, in the order of TYPE_CODES.
-HANDLE_TYPE_FACTOR = np.array([0.9, 1.0, 1.5, 1.3])
-SATISFACTION_TYPE_SHIFT = np.array([0.1, 0.0, -1.1, -0.25])
-CONVERSION_OTHER_TYPES = np.array([0.0, 0.04, 0.0, 0.02])
-# Per tier: standard, vip, enterprise.
-CONVERSION_TIER_FACTOR = np.array([1.0, 1.3, 1.2])
-
-CAMPAIGN_PRE_SALES_WEIGHT = 1.6
-CAMPAIGN_CONVERSION_FACTOR = 1.3
 CHATBOT_SHARE_DAY = 0.15
 CHATBOT_SHARE_NIGHT = 0.4
+CAMPAIGN_PRE_SALES_WEIGHT = 1.6
+
+# Conversion: per consultation type other than pre-sales, in the order of
+# TYPE_CODES, and per tier (standard, vip, enterprise).
+CONVERSION_OTHER_TYPES = np.array([0.0, 0.04, 0.0, 0.02])
+CONVERSION_TIER_FACTOR = np.array([1.0, 1.3, 1.2])
+CONVERSION_DELAY_SCALE = 60
+CAMPAIGN_CONVERSION_FACTOR = 1.3
 CHATBOT_CONVERSION_FACTOR = 0.6
-CHATBOT_SATISFACTION_SHIFT = -0.4
-SATISFACTION_BASE = 4.4
-SATISFACTION_SD = 0.75
 # After the evening peak, fewer retail customers ask but more of them buy.
 LATE_CONVERSION_LINE = "retail"
 LATE_CONVERSION_HOURS = (22, 24)
@@ -103,17 +87,6 @@ class Context:
     time_zone: str
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """When each consultation was answered and ended; -1 for no answer."""
-
-    wait: np.ndarray
-    handle: np.ndarray
-    abandoned: np.ndarray
-    responded: np.ndarray
-    ended: np.ndarray
-
-
 def build_records(
     arrivals: Arrivals, context: Context, rng: np.random.Generator
 ) -> Records:
@@ -130,12 +103,11 @@ def build_records(
     night = (hour < STAFFED_FROM_HOUR) | (hour >= STAFFED_UNTIL_HOUR)
     team = _teams(rng, line, overseas, channel, kind, load, night)
     chatbot = team == TEAM_CODES.index("virtual_assistant")
-    time = _timeline(rng, arrivals.started_at, channel, kind, load, chatbot)
+    time = service.timeline(rng, arrivals.started_at, channel, kind, load, chatbot)
     agent = _agents(rng, context.roster, team)
 
     answered = ~time.abandoned
-    # Customers judge a wait against what the channel makes usual.
-    delay = time.wait / WAIT_MEDIAN_SECONDS[channel]
+    delay = service.delay(time.wait, channel)
     return Records(
         started_at=arrivals.started_at,
         first_response_at=time.responded,
@@ -152,10 +124,10 @@ def build_records(
         converted=answered
         & _converted(rng, context, arrivals, kind, tier, delay, chatbot),
         satisfaction=np.where(
-            answered, _satisfaction(rng, channel, kind, delay, load, chatbot), 0
+            answered, service.satisfaction(rng, channel, kind, delay, load, chatbot), 0
         ),
         abandoned=time.abandoned,
-        message_count=_message_counts(rng, channel, time.handle, time.abandoned),
+        message_count=service.message_counts(rng, channel, time.handle, time.abandoned),
     )
 
 
@@ -234,70 +206,10 @@ def _teams(
     return np.where(by_bot, TEAM_CODES.index("virtual_assistant"), team)
 
 
-def _timeline(
-    rng: np.random.Generator,
-    started: np.ndarray,
-    channel: np.ndarray,
-    kind: np.ndarray,
-    load: np.ndarray,
-    chatbot: np.ndarray,
-) -> Timeline:
-    """Draw waits and handling times; a customer whose patience ends first leaves."""
-    wait = _wait(rng, channel, load, chatbot)
-    patience = rng.exponential(1.0, len(started)) * PATIENCE_MEAN_SECONDS[channel]
-    abandoned = ~chatbot & (patience < wait)
-    handle = _handle(rng, channel, kind, chatbot)
-
-    responded = started + np.rint(wait).astype(np.int64)
-    # E-mail has infinite patience, so the minimum keeps every end finite.
-    left = started + np.rint(np.minimum(patience, wait)).astype(np.int64)
-    return Timeline(
-        wait=wait,
-        handle=handle,
-        abandoned=abandoned,
-        responded=np.where(abandoned, -1, responded),
-        ended=np.where(abandoned, left, responded + np.rint(handle).astype(np.int64)),
-    )
-
-
 def _agents(rng: np.random.Generator, roster: Roster, team: np.ndarray) -> np.ndarray:
     """Pick one agent of each consultation's team, uniformly."""
     within = np.floor(rng.random(len(team)) * roster.sizes[team]).astype(np.int64)
     return roster.offsets[team] + within
-
-
-def _wait(
-    rng: np.random.Generator,
-    channel: np.ndarray,
-    load: np.ndarray,
-    chatbot: np.ndarray,
-) -> np.ndarray:
-    """Return seconds to the first response: queues grow with load, e-mail barely."""
-    email = np.asarray(CHANNEL_MEDIA)[channel] == "message"
-    growth = np.where(email, 1 + 0.3 * load, 1 + 3 * load**2)
-    median = np.where(chatbot, 2.0, WAIT_MEDIAN_SECONDS[channel] * growth)
-    wait = median * rng.lognormal(0.0, WAIT_SD, len(channel))
-    return np.minimum(wait, MAX_WAIT_SECONDS[channel])
-
-
-def _handle(
-    rng: np.random.Generator,
-    channel: np.ndarray,
-    kind: np.ndarray,
-    chatbot: np.ndarray,
-) -> np.ndarray:
-    """Return seconds from first response to the end, lognormal per channel and type."""
-    medium_median = np.array(
-        [
-            SOCIAL_HANDLE_MEDIAN_SECONDS
-            if code == "social"
-            else HANDLE_MEDIAN_SECONDS[medium]
-            for code, medium in zip(CHANNEL_CODES, CHANNEL_MEDIA, strict=True)
-        ]
-    )
-    median = np.where(chatbot, CHATBOT_HANDLE_MEDIAN_SECONDS, medium_median[channel])
-    median = median * HANDLE_TYPE_FACTOR[kind]
-    return median * rng.lognormal(0.0, HANDLE_SD, len(channel))
 
 
 def _converted(
@@ -317,7 +229,9 @@ def _converted(
         np.array([ln.pre_sales_conversion for ln in LINES])[line],
         CONVERSION_OTHER_TYPES[kind],
     )
-    probability = base * CONVERSION_TIER_FACTOR[tier] * np.exp(-delay / 60)
+    probability = (
+        base * CONVERSION_TIER_FACTOR[tier] * np.exp(-delay / CONVERSION_DELAY_SCALE)
+    )
     probability = np.where(
         chatbot, probability * CHATBOT_CONVERSION_FACTOR, probability
     )
@@ -337,44 +251,6 @@ def _converted(
             boosted & pre_sales, probability * CAMPAIGN_CONVERSION_FACTOR, probability
         )
     return rng.random(len(line)) < np.minimum(probability, 1.0)
-
-
-def _satisfaction(
-    rng: np.random.Generator,
-    channel: np.ndarray,
-    kind: np.ndarray,
-    delay: np.ndarray,
-    load: np.ndarray,
-    chatbot: np.ndarray,
-) -> np.ndarray:
-    """Draw ratings 1-5 (0 when not rated) that fall with the wait and with overload."""
-    rated = rng.random(len(channel)) < np.where(
-        kind == TYPE_CODES.index("complaint"), 0.6, RATING_SHARE[channel]
-    )
-    score = (
-        SATISFACTION_BASE
-        - 0.45 * np.log1p(delay / 4)
-        - 0.25 * np.maximum(load - 1.0, 0.0)
-        + SATISFACTION_TYPE_SHIFT[kind]
-        + np.where(chatbot, CHATBOT_SATISFACTION_SHIFT, 0.0)
-        + rng.normal(0.0, SATISFACTION_SD, len(channel))
-    )
-    return np.where(rated, np.clip(np.rint(score), 1, 5), 0).astype(np.int64)
-
-
-def _message_counts(
-    rng: np.random.Generator,
-    channel: np.ndarray,
-    handle: np.ndarray,
-    abandoned: np.ndarray,
-) -> np.ndarray:
-    """Count messages: none on calls, a thread by e-mail, a few a minute in chat."""
-    medium = np.asarray(CHANNEL_MEDIA)[channel]
-    per_message = np.where(channel == CHANNEL_CODES.index("social"), 90.0, 45.0)
-    chat = 2 + rng.poisson(handle / per_message)
-    thread = 1 + rng.poisson(2.0, len(channel))
-    counts = np.select([medium == "voice", medium == "message"], [0, thread], chat)
-    return np.where(abandoned, np.where(medium == "voice", 0, 1), counts)
 
 
 def _customer_zones(time_zone: str, zone: np.ndarray, channel: np.ndarray) -> list[str]:
