@@ -10,7 +10,7 @@ Modules, in the order the data flows:
 
 - `catalogue`: the dimension values, teams and customer zones, with their weights.
 - `profiles`: hour-of-day shapes and the staffed capacity.
-- `scenario`: the calendar (holidays, campaigns, month ends, the outage).
+- `scenario`: the calendar (holidays, campaigns, month ends, outages).
 - `volume`: expected arrivals per 15-minute slot and the draw of start times.
 - `population`: the customers and agents, before they are stored.
 - `records`: every other field of a consultation, vectorised per day.
