@@ -1,11 +1,12 @@
 """
 Links from a report row to the consultations behind it.
 
-The target is the consultation change list, filtered by the same period, time zone
-and dimension codes as the report, narrowed to the row's local time of day, weekday
-or period. The change list's own filters (see `consultations/admin.py`) read these
-parameters. A row is recognised by its keys, so a third-party report whose rows
-carry `slot`, `weekday`, `period` or `date` drills down too.
+The target is the consultation change list, filtered by the same period, time
+zone and dimension codes as the report, narrowed to the row's local time of day,
+weekday or period; the list reads these parameters through the filters of
+`consultations/admin_filters.py`. A row is recognised by its keys, so a
+third-party report whose rows carry `slot`, `weekday`, `period` or `date` drills
+down too.
 """
 
 import datetime as dt

@@ -9,6 +9,7 @@ Auto-refresh fetches the page again with `fragment=1` and swaps the result regio
 
 import datetime as dt
 
+from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.response import TemplateResponse
@@ -41,7 +42,7 @@ RESULT_TEMPLATE = "admin/analytics/dashboard/_result.html"
 FRESHNESS_TEMPLATE = "admin/analytics/dashboard/_freshness.html"
 
 
-def dashboard_index(request: HttpRequest, *, admin_site) -> TemplateResponse:
+def dashboard_index(request: HttpRequest, *, admin_site: AdminSite) -> TemplateResponse:
     """List every registered report, each linked with the current filters."""
     _require_permission(request)
     query = filters.shared_query(request.GET).urlencode()
@@ -64,7 +65,9 @@ def dashboard_index(request: HttpRequest, *, admin_site) -> TemplateResponse:
     return TemplateResponse(request, "admin/analytics/dashboard/index.html", context)
 
 
-def report_page(request: HttpRequest, slug: str, *, admin_site) -> TemplateResponse:
+def report_page(
+    request: HttpRequest, slug: str, *, admin_site: AdminSite
+) -> TemplateResponse:
     """Show one report: the filter bar, its charts and its table."""
     _require_permission(request)
     report = _report_or_404(slug)
@@ -93,7 +96,7 @@ def report_page(request: HttpRequest, slug: str, *, admin_site) -> TemplateRespo
     )
 
 
-def comparison_page(request: HttpRequest, *, admin_site) -> TemplateResponse:
+def comparison_page(request: HttpRequest, *, admin_site: AdminSite) -> TemplateResponse:
     """Show the period comparison: two ranges, one chart, the table of changes."""
     _require_permission(request)
     params = filters.report_params(request.GET)
@@ -141,7 +144,7 @@ def _with_query(url: str, query: str) -> str:
 
 
 def _page_context(
-    request: HttpRequest, admin_site, report: Report, params: QueryDict
+    request: HttpRequest, admin_site: AdminSite, report: Report, params: QueryDict
 ) -> dict:
     return {
         **admin_site.each_context(request),
@@ -208,7 +211,6 @@ def _result_context(
     csv_query["format"] = "csv"
     return {
         "query": query,
-        "result": result,
         "empty": is_empty(rows),
         "filtered": filters.active_dimension_filters(params),
         "table": build_table(columns, rows, urls=urls, bases=result.get("bases") or {}),
@@ -224,8 +226,6 @@ def _result_context(
             "labels": {key: column_label(key) for key in _row_keys(rows, columns)},
             "urls": urls,
             "bases": result.get("bases") or {},
-            "options": dict(query.options),
-            "slot_minutes": query.slot_minutes,
             "strings": _chart_strings(),
         },
     }
