@@ -23,7 +23,9 @@ class PeakdeskAdminSite(admin.AdminSite):
 
         return [*dashboard_urls(self), *super().get_urls()]
 
-    def get_app_list(self, request: HttpRequest, app_label: str | None = None):
+    def get_app_list(
+        self, request: HttpRequest, app_label: str | None = None
+    ) -> list[dict]:
         app_list = super().get_app_list(request, app_label)
         if app_label is None and can_view_dashboard(request.user):
             app_list.insert(0, self._dashboard_entry())

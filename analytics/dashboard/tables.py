@@ -116,7 +116,7 @@ def format_cell(key: str, value: Any) -> str:
     return str(value)
 
 
-def thin_column_of(key: str, bases: Mapping[str, str]) -> str | None:
+def thin_column_of(key: str, bases: Mapping[str, str]) -> str:
     """Return the `<count>_thin` column that says whether a figure is thin."""
     if key.endswith("_thin"):
         return key
@@ -140,7 +140,7 @@ def build_table(
         cells = [
             Cell(
                 text=format_cell(key, row.get(key)),
-                thin=bool(row.get(thin_columns[key] or "")),
+                thin=bool(row.get(thin_columns[key])),
                 numeric=key not in KEY_COLUMNS,
             )
             for key in columns
