@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django.db import transaction
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
@@ -571,6 +571,25 @@ def test_generate_demo_data_command_bad_argument_is_refused(
 
     # then it names the argument and the value
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("command", "description"),
+    [
+        ("generate_demo_data", "Generate demo consultations ending at --end"),
+        ("create_demo_superuser", 'Create the superuser "demo" with a new random'),
+    ],
+)
+def test_demo_command_help_prints_its_description(
+    command: str, description: str
+) -> None:
+    # given the command's parser
+    parser = load_command_class("consultations", command).create_parser(
+        "manage.py", command
+    )
+
+    # when its help is formatted, then it opens with the description
+    assert parser.format_help().split("\n\n")[1].startswith(description)
 
 
 @pytest.mark.django_db

@@ -6,17 +6,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 USERNAME = "demo"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
 
 class Command(BaseCommand):
-    help = _(
-        'Create the superuser "demo" with a new random password, or reset it when '
-        "it exists, and print the password."
-    )
+    @property
+    def help(self) -> str:  # argparse needs text, not a lazy string
+        return gettext(
+            'Create the superuser "demo" with a new random password, or reset it when '
+            "it exists, and print the password."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Create or reset the user; running it again only changes the password."""

@@ -19,11 +19,13 @@ from consultations.demo.truth import write_truth
 
 
 class Command(BaseCommand):
-    help = _(
-        "Generate demo consultations ending at --end (default: yesterday in the "
-        "business time zone) and write the ground truth of the injected patterns. "
-        "The same arguments give the same data; keys already stored are skipped."
-    )
+    @property
+    def help(self) -> str:  # argparse needs text, not a lazy string
+        return gettext(
+            "Generate demo consultations ending at --end (default: yesterday in the "
+            "business time zone) and write the ground truth of the injected patterns. "
+            "The same arguments give the same data; keys already stored are skipped."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=90, help=_("Days to generate."))
