@@ -30,6 +30,11 @@ HANDLE_TYPE_FACTOR = np.array([0.9, 1.0, 1.5, 1.3])
 SATISFACTION_TYPE_SHIFT = np.array([0.1, 0.0, -1.1, -0.25])
 COMPLAINT_RATING_SHARE = 0.6
 
+# A queue's median wait grows by 1 + WAIT_GROWTH * load ** 2, an inbox's linearly.
+WAIT_GROWTH = 3.0
+EMAIL_WAIT_GROWTH = 0.3
+WAIT_SATISFACTION_PENALTY = 0.45
+OVERLOAD_SATISFACTION_PENALTY = 0.25
 CHATBOT_SATISFACTION_SHIFT = -0.4
 SATISFACTION_BASE = 4.4
 SATISFACTION_SD = 0.75
@@ -80,7 +85,7 @@ def _wait(
 ) -> np.ndarray:
     """Return seconds to the first response: queues grow with load, e-mail barely."""
     email = np.asarray(CHANNEL_MEDIA)[channel] == "message"
-    growth = np.where(email, 1 + 0.3 * load, 1 + 3 * load**2)
+    growth = np.where(email, 1 + EMAIL_WAIT_GROWTH * load, 1 + WAIT_GROWTH * load**2)
     median = np.where(
         chatbot, CHATBOT_WAIT_SECONDS, WAIT_MEDIAN_SECONDS[channel] * growth
     )
@@ -124,8 +129,8 @@ def satisfaction(
     )
     score = (
         SATISFACTION_BASE
-        - 0.45 * np.log1p(delay / 4)
-        - 0.25 * np.maximum(load - 1.0, 0.0)
+        - WAIT_SATISFACTION_PENALTY * np.log1p(delay / 4)
+        - OVERLOAD_SATISFACTION_PENALTY * np.maximum(load - 1.0, 0.0)
         + SATISFACTION_TYPE_SHIFT[kind]
         + np.where(chatbot, CHATBOT_SATISFACTION_SHIFT, 0.0)
         + rng.normal(0.0, SATISFACTION_SD, len(channel))

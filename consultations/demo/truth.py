@@ -40,6 +40,7 @@ from .scenario import (
     Scenario,
     month_position_factor,
 )
+from .service import EMAIL_WAIT_GROWTH, OVERLOAD_SATISFACTION_PENALTY, WAIT_GROWTH
 from .volume import DAILY_NOISE_SD
 
 VERSION = 1
@@ -172,4 +173,9 @@ def _load(per_day: int) -> dict[str, Any]:
         "night_capacity_share": NIGHT_CAPACITY_SHARE,
         "staffed_hours": f"{STAFFED_FROM_HOUR:02d}:00-{STAFFED_UNTIL_HOUR:02d}:00",
         "peak_factor": PEAK_FACTOR,
+        # How service follows load, the arrivals of a 15-minute slot over capacity.
+        "wait_median_growth": f"1 + {WAIT_GROWTH} * load^2; "
+        f"e-mail 1 + {EMAIL_WAIT_GROWTH} * load",
+        "abandonment": "when an exponential patience per channel ends first",
+        "satisfaction_drop_per_load_above_1": OVERLOAD_SATISFACTION_PENALTY,
     }
