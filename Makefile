@@ -34,6 +34,7 @@ ifeq ($(DEMO),bank)
 else
 	$(BIN)/python manage.py generate_demo_data --days $(DEMO_DAYS) --per-day 3000 --seed 1
 endif
+	$(BIN)/python manage.py refresh_analytics
 	$(BIN)/python manage.py create_demo_superuser
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
