@@ -375,3 +375,19 @@ def test_ingest_more_records_than_a_chunk_counts_them_all() -> None:
     )
     assert Consultation.objects.count() == 5_003
     assert Customer.objects.count() == 7
+
+
+def test_ingest_keys_with_quotes_backslashes_and_commas_are_found_again() -> None:
+    # Given keys and customer ids that an array literal must escape
+    keys = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "ü-名"]
+    batch = [record(key, customer=key) for key in keys]
+
+    # When they are ingested twice
+    first = ingest(batch, allow_new_dimensions=False)
+    second = ingest(batch, allow_new_dimensions=False)
+
+    # Then the second run finds every one of them
+    assert (first, second) == (IngestResult(created=7), IngestResult(unchanged=7))
+    assert sorted(Customer.objects.values_list("external_id", flat=True)) == sorted(
+        keys
+    )
