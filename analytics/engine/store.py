@@ -3,11 +3,13 @@ Add grouped deltas to the aggregate tables.
 
 One upsert per table adds each delta to its row (creating missing rows), then rows
 left all zero are removed so that incremental refreshes and a full rebuild leave the
-same rows behind. PostgreSQL receives the deltas through COPY into a temporary table;
-other databases through a batched INSERT of the same statement.
+same rows behind. PostgreSQL receives the deltas through a binary COPY, encoded by
+numpy, into a temporary table, and the upsert returns the rows it left empty;
+other databases get a batched INSERT of the same statement.
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
@@ -22,30 +24,50 @@ from ..models import (
 )
 from .contributions import Deltas
 
+# PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
+POSTGRES_EPOCH_US = 946_684_800 * 1_000_000
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    keys: tuple[str, ...]
+    measures: tuple[str, ...]
+    # Rows left with no consultation: they match the partial indexes of the models.
+    empty: str
+
+
+TRAFFIC = _Table(
+    TrafficAggregate._meta.db_table,
+    KEY_FIELDS,
+    TRAFFIC_MEASURES,
+    "volume = 0 AND busy_us = 0",
+)
+LATENCY = _Table(LatencyBin._meta.db_table, LATENCY_KEY_FIELDS, ("count",), "count = 0")
+
 
 def apply_deltas(deltas: Deltas) -> int:
     """Add the deltas to the aggregates; return the number of rows touched."""
-    traffic = _upsert(
-        TrafficAggregate._meta.db_table,
-        KEY_FIELDS,
-        TRAFFIC_MEASURES,
-        deltas.traffic_keys,
-        deltas.traffic_values,
-    )
-    latency = _upsert(
-        LatencyBin._meta.db_table,
-        LATENCY_KEY_FIELDS,
-        ("count",),
-        deltas.latency_keys,
-        deltas.latency_values,
-    )
-    _delete_empty_rows()
-    return traffic + latency
+    touched = 0
+    for table, keys, values in (
+        (TRAFFIC, deltas.traffic_keys, deltas.traffic_values),
+        (LATENCY, deltas.latency_keys, deltas.latency_values),
+    ):
+        if len(keys) == 0:
+            continue
+        if connection.vendor == "postgresql":
+            _upsert_by_copy(table, keys, values)
+        else:
+            _upsert_by_insert(table, keys, values)
+        touched += len(keys)
+    return touched
 
 
 def clear_aggregates() -> None:
     """Remove every aggregate row."""
-    tables = [TrafficAggregate._meta.db_table, LatencyBin._meta.db_table]
+    tables = [TRAFFIC.name, LATENCY.name]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(tables)}")
@@ -54,58 +76,73 @@ def clear_aggregates() -> None:
                 cursor.execute(f"DELETE FROM {table}")
 
 
-def _delete_empty_rows() -> None:
-    # Both conditions match the partial indexes declared on the models.
+def _conflict_clause(table: _Table) -> str:
+    return f"ON CONFLICT ({', '.join(table.keys)}) DO UPDATE SET " + ", ".join(
+        f"{m} = {table.name}.{m} + EXCLUDED.{m}" for m in table.measures
+    )
+
+
+def _upsert_by_copy(table: _Table, keys: np.ndarray, values: np.ndarray) -> None:
+    staging = f"{table.name}_deltas"
+    columns = [*table.keys, *table.measures]
+    column_list = ", ".join(columns)
+    types = ", ".join(
+        f"{c} {'timestamptz' if c == 'bucket_start' else 'bigint'}" for c in columns
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {TrafficAggregate._meta.db_table} "
-            "WHERE volume = 0 AND busy_us = 0"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({types}) "
+            "ON COMMIT DELETE ROWS"
         )
-        cursor.execute(f"DELETE FROM {LatencyBin._meta.db_table} WHERE count = 0")
+        cursor.execute(f"TRUNCATE {staging}")
+        with cursor.copy(
+            f"COPY {staging} ({column_list}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(_binary_rows(table.keys, keys, values))
+        # The upsert reports the rows it left empty, so that removing them costs
+        # one primary-key lookup each, however large the table.
+        cursor.execute(
+            f"WITH upserted AS (INSERT INTO {table.name} ({column_list}) "
+            f"SELECT {column_list} FROM {staging} {_conflict_clause(table)} "
+            f"RETURNING id, {table.empty} AS empty) "
+            "SELECT id FROM upserted WHERE empty"
+        )
+        empty = [row[0] for row in cursor.fetchall()]
+        if empty:
+            cursor.execute(f"DELETE FROM {table.name} WHERE id = ANY(%s)", [empty])
 
 
-def _upsert(
-    table: str,
-    keys: Sequence[str],
-    measures: Sequence[str],
-    key_values: np.ndarray,
-    measure_values: np.ndarray,
-) -> int:
-    if len(key_values) == 0:
-        return 0
-    columns = [*keys, *measures]
-    rows = _rows(keys, key_values, measure_values)
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET " + ", ".join(
-        f"{m} = {table}.{m} + EXCLUDED.{m}" for m in measures
+def _binary_rows(names: Sequence[str], keys: np.ndarray, values: np.ndarray) -> bytes:
+    """Encode key and measure columns as COPY BINARY rows of 8-byte fields."""
+    matrix = np.column_stack([keys, values]).astype(np.int64)
+    matrix[:, list(names).index("bucket_start")] -= POSTGRES_EPOCH_US
+    width = matrix.shape[1]
+    layout = np.dtype(
+        [("fields", ">i2")]
+        + [
+            (name, kind)
+            for i in range(width)
+            for name, kind in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))
+        ]
     )
+    rows = np.empty(len(matrix), dtype=layout)
+    rows["fields"] = width
+    for i in range(width):
+        rows[f"l{i}"] = 8
+        rows[f"v{i}"] = matrix[:, i]
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+
+
+def _upsert_by_insert(table: _Table, keys: np.ndarray, values: np.ndarray) -> None:
+    columns = [*table.keys, *table.measures]
+    placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _upsert_by_copy(cursor, table, columns, rows, conflict)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({placeholders}) {conflict}",
-                list(rows),
-            )
-    return len(key_values)
-
-
-def _upsert_by_copy(cursor, table: str, columns, rows, conflict: str) -> None:
-    staging = f"{table}_delta"
-    column_list = ", ".join(columns)
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
-        f"AS SELECT {column_list} FROM {table} WITH NO DATA"
-    )
-    cursor.execute(f"TRUNCATE {staging}")
-    with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    cursor.execute(
-        f"INSERT INTO {table} ({column_list}) "
-        f"SELECT {column_list} FROM {staging} {conflict}"
-    )
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({placeholders}) {_conflict_clause(table)}",
+            list(_rows(table.keys, keys, values)),
+        )
+        cursor.execute(f"DELETE FROM {table.name} WHERE {table.empty}")
 
 
 def _rows(

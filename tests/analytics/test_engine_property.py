@@ -255,7 +255,7 @@ def _stored_totals() -> dict[str, Any]:
             to_us(bucket): volume
             for bucket, volume in per_bucket.values_list("bucket_start", "volume")
         },
-        "wait bins": dict(waits.values_list("bin", "count")),
+        "wait bins": dict(waits.values_list("bin").annotate(Sum("count"))),
     }
 
 
