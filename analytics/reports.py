@@ -2,14 +2,14 @@
 The core reports: distribution over the day, weekday x slot heatmap, trend,
 concurrency per slot and quality per slot.
 
-Each reads summed aggregate series through `selectors` and places their buckets in
-local time with `slots.LocalGrid`; none scans consultations. Grouping runs over whole
-numpy arrays, so a year of 15-minute buckets costs a few milliseconds. Figures that
-have no basis (a slot that does not exist in the range, a rate without trials) are
-None.
+Each has the database sum aggregates per local key through `selectors` (a few
+hundred rows for a year) and counts what the calendar holds with `slots.LocalGrid`;
+none scans consultations. Figures that have no basis (a slot that does not exist in
+the range, a rate without trials) are None.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from consultations.models import Consultation
 
 from .buckets import BUCKET_US
 from .grouping import DIMENSIONS
-from .models import SAMPLE_FIELDS
+from .localtime import LocalKey
 from .quality import QUALITY_BASES, QUALITY_COLUMNS, QUALITY_MEASURES, quality_figures
 from .report_results import (
     ConcurrencyResult,
@@ -34,10 +34,12 @@ from .report_results import (
     WeekdayHourResult,
 )
 from .selectors import (
-    Series,
+    KeyedSums,
+    LocalScope,
     get_latency_histograms,
+    get_load,
     get_traffic_breakdown,
-    get_traffic_series,
+    get_traffic_sums,
 )
 from .slots import (
     LocalGrid,
@@ -60,14 +62,15 @@ def _grid(query: ReportQuery) -> LocalGrid:
 
 
 def _cell_volumes(
-    query: ReportQuery, grid: LocalGrid, cells: np.ndarray, size: int
+    query: ReportQuery, grid: LocalGrid, key: LocalKey, size: int
 ) -> tuple[list[dict], int]:
     """
-    Return the count, mean per day and share of every cell, given the cell of
-    every bucket of the grid, and the total volume.
+    Return the count, mean per day and share of every cell of a local key that
+    takes values in [0, size), and the total volume.
     """
-    counts = _volume_by(query, grid, cells, size).tolist()
-    days = grid.days_per_cell(cells, size).tolist()
+    sums = get_traffic_sums(grid.scope(query.slice_filter, key), ["volume"])
+    counts = _spread(sums, size)[:, 0].tolist()
+    days = grid.days_per_cell(grid.local.key(key), size).tolist()
     total = sum(counts)
     figures = [
         {
@@ -80,12 +83,11 @@ def _cell_volumes(
     return figures, total
 
 
-def _volume_by(
-    query: ReportQuery, grid: LocalGrid, cells: np.ndarray, size: int
-) -> np.ndarray:
-    """Return the volume per cell, given the cell of every bucket of the grid."""
-    series = get_traffic_series(query.slice_filter, ("volume",))
-    return sum_by(cells[grid.positions(series.buckets)], series.column("volume"), size)
+def _spread(sums: KeyedSums, size: int) -> np.ndarray:
+    """Return sums keyed in [0, size) as one row per key, zero where none came."""
+    spread = np.zeros((size, sums.values.shape[1]), dtype=np.int64)
+    spread[sums.keys] = sums.values
+    return spread
 
 
 @register
@@ -109,7 +111,8 @@ class DayDistributionReport(Report):
 
     def compute(self, query: ReportQuery) -> dict:
         grid = _grid(query)
-        figures, total = _cell_volumes(query, grid, grid.slot, grid.slot_count)
+        key = LocalKey.slot_of_day(query.slot_minutes)
+        figures, total = _cell_volumes(query, grid, key, grid.slot_count)
 
         rows = [
             {"slot": label, **cell}
@@ -143,7 +146,8 @@ class WeekdayHourReport(Report):
     def compute(self, query: ReportQuery) -> dict:
         grid = _grid(query)
         size = 7 * grid.slot_count
-        figures, total = _cell_volumes(query, grid, grid.weekday_slot, size)
+        key = LocalKey.weekday_slot(query.slot_minutes)
+        figures, total = _cell_volumes(query, grid, key, size)
 
         cells = [
             {"weekday": weekday, "slot": label}
@@ -204,18 +208,19 @@ class TrendReport(Report):
         granularity = query.options.get("granularity") or "day"
         breakdown = query.options.get("breakdown") or ""
         grid = _grid(query)
-        periods, period_of_bucket = np.unique(
-            period_keys(grid.local.day, granularity), return_inverse=True
-        )
-        labels = [period_label(key, granularity) for key in periods]
+        periods = Periods(np.unique(period_keys(grid.days, granularity)), granularity)
+        scope = grid.scope(query.slice_filter, LocalKey.day())
 
         if breakdown:
-            rows = _breakdown_rows(query, grid, period_of_bucket, labels, breakdown)
+            rows = _breakdown_rows(query, scope, periods, breakdown)
         else:
-            counts = _volume_by(query, grid, period_of_bucket, len(labels))
+            sums = get_traffic_sums(scope, ["volume"])
+            counts = sum_by(
+                periods.of_days(sums.keys), sums.column("volume"), len(periods)
+            )
             rows = [
                 {"period": label, "count": count}
-                for label, count in zip(labels, counts.tolist(), strict=True)
+                for label, count in zip(periods.labels, counts.tolist(), strict=True)
             ]
         total = sum(row["count"] for row in rows)
         return {
@@ -231,28 +236,40 @@ class TrendReport(Report):
         return ["period", "count"]
 
 
+@dataclass(frozen=True)
+class Periods:
+    """The periods a trend reports: their keys (see `period_keys`), in order."""
+
+    keys: np.ndarray
+    granularity: str
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def labels(self) -> list[str]:
+        return [period_label(key, self.granularity) for key in self.keys]
+
+    def of_days(self, days: np.ndarray) -> np.ndarray:
+        """Return the index of the period of each local day of the range."""
+        return np.searchsorted(self.keys, period_keys(days, self.granularity))
+
+
 def _breakdown_rows(
-    query: ReportQuery,
-    grid: LocalGrid,
-    period_of_bucket: np.ndarray,
-    labels: list[str],
-    dimension: str,
+    query: ReportQuery, scope: LocalScope, periods: Periods, dimension: str
 ) -> list[dict]:
-    series = get_traffic_breakdown(query.slice_filter, dimension)
-    # Rows holding only load carry no volume, and maybe a value not reported.
-    started = series.column("volume") != 0
-    volume, row_ids = series.column("volume")[started], series.ids[started]
-    values = _breakdown_values(dimension, query.dimensions.get(dimension), row_ids)
+    sums = get_traffic_breakdown(scope, dimension)
+    values = _breakdown_values(dimension, query.dimensions.get(dimension), sums.ids)
     ids = np.array([pk for pk, _code, _name in values], dtype=np.int64)
     order = np.argsort(ids)
-    value_of_row = order[np.searchsorted(ids, row_ids, sorter=order)]
-    cells = period_of_bucket[grid.positions(series.buckets[started])] * len(values)
-    counts = sum_by(cells + value_of_row, volume, len(labels) * len(values))
+    value_of_row = order[np.searchsorted(ids, sums.ids, sorter=order)]
+    cells = periods.of_days(sums.keys) * len(values) + value_of_row
+    counts = sum_by(cells, sums.column("volume"), len(periods) * len(values))
 
-    counts = counts.reshape(len(labels), len(values)).tolist()
+    counts = counts.reshape(len(periods), len(values)).tolist()
     return [
         {"period": label, "code": code, "name": name, "count": counts[p][v]}
-        for p, label in enumerate(labels)
+        for p, label in enumerate(periods.labels)
         for v, (_pk, code, name) in enumerate(values)
     ]
 
@@ -298,18 +315,17 @@ class ConcurrencyReport(Report):
 
     def compute(self, query: ReportQuery) -> dict:
         grid = _grid(query)
-        series = get_traffic_series(query.slice_filter, ("busy_us", *SAMPLE_FIELDS))
-        positions = grid.positions(series.buckets)
-        busy = series.column("busy_us")
-        peak = series.values[:, 1:].max(axis=1, initial=0)
+        load = get_load(
+            grid.scope(query.slice_filter, LocalKey.slot(query.slot_minutes))
+        )
+        busy, peak = load.column("busy_us"), load.column("peak")
+        # The key counts local slots from 1970-01-01 local.
+        slot_of_row = load.keys % grid.slot_count
+        day_of_row = np.searchsorted(grid.days, load.keys // grid.slot_count)
 
-        day_of_bucket = np.searchsorted(grid.days, grid.local.day)
-        slot_rows = _load_rows(
-            grid.slot[positions], grid.slot, busy, peak, grid.slot_count
-        )
-        day_rows = _load_rows(
-            day_of_bucket[positions], day_of_bucket, busy, peak, len(grid.days)
-        )
+        day_of_bucket = np.searchsorted(grid.days, grid.day)
+        slot_rows = _load_rows(slot_of_row, grid.slot, busy, peak, grid.slot_count)
+        day_rows = _load_rows(day_of_row, day_of_bucket, busy, peak, len(grid.days))
         return {
             "rows": [
                 {"slot": slot_label(i, query.slot_minutes), **row}
@@ -369,10 +385,10 @@ class QualityReport(Report):
 
     def compute(self, query: ReportQuery) -> dict:
         grid = _grid(query)
-        bounds = query.slice_filter
-        sums = _by_slot(grid, get_traffic_series(bounds, QUALITY_MEASURES))
-        wait = _by_slot(grid, get_latency_histograms(bounds, "wait"))
-        duration = _by_slot(grid, get_latency_histograms(bounds, "duration"))
+        scope = grid.scope(query.slice_filter, LocalKey.slot_of_day(query.slot_minutes))
+        sums = _spread(get_traffic_sums(scope, QUALITY_MEASURES), grid.slot_count)
+        wait = _spread(get_latency_histograms(scope, "wait"), grid.slot_count)
+        duration = _spread(get_latency_histograms(scope, "duration"), grid.slot_count)
 
         rows = [
             {
@@ -393,9 +409,3 @@ class QualityReport(Report):
 
     def csv_columns(self, result: Mapping[str, Any]) -> list[str]:
         return ["slot", *QUALITY_COLUMNS]
-
-
-def _by_slot(grid: LocalGrid, series: Series) -> np.ndarray:
-    """Return the sums of a series' rows per slot of the local day."""
-    slots = grid.slot[grid.positions(series.buckets)]
-    return sum_by(slots, series.values, grid.slot_count)

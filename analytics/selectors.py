@@ -1,8 +1,13 @@
 """
-Read summed aggregate series for a time range and a set of dimension filters.
+Read aggregate sums grouped by a local calendar key, for a time range and a set of
+dimension filters.
 
-Reports never scan consultations: they read one row per bucket from the stored
-grouping that matches their filters (see `grouping.py`).
+Reports never scan consultations: they read the stored grouping that matches their
+filters (see `grouping.py`), and the database sums it per local key (slot of the
+day, weekday and slot, local day, ...). The range is split into segments of
+constant UTC offset (`localtime.offset_segments`), within which the key is integer
+arithmetic on a bucket's epoch seconds, so that a year of 15-minute buckets comes
+back as a few hundred rows rather than one row per bucket.
 """
 
 import datetime as dt
@@ -10,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import BigIntegerField, Func, Q, QuerySet, Sum
+from django.db import connection
 
+from .buckets import from_us
 from .grouping import (
     DIMENSIONS,
     LATENCY_GROUPINGS,
@@ -20,7 +26,18 @@ from .grouping import (
     stored_grouping,
 )
 from .histogram import EDGES, METRIC_CODES
-from .models import TRAFFIC_MEASURES, FillState, LatencyBin, TrafficAggregate
+from .localtime import LocalKey, OffsetSegment
+from .models import SAMPLE_FIELDS, FillState, LatencyBin, TrafficAggregate
+
+# A bucket's start in whole seconds since the epoch (buckets fall on whole
+# minutes). PostgreSQL's date_part gives a double, exact for such integers and
+# cheaper than the numeric that EXTRACT gives.
+_EPOCH_SECONDS = {
+    "postgresql": "date_part('epoch', bucket_start)::bigint",
+    "sqlite": "CAST(strftime('%%s', bucket_start) AS INTEGER)",
+}
+# The largest of several values in one row.
+_GREATEST = {"postgresql": "GREATEST", "sqlite": "max"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +55,25 @@ class SliceFilter:
 
 
 @dataclass(frozen=True)
-class Series:
-    """Sums per bucket: `buckets` in microseconds, `values` one column per name."""
+class LocalScope:
+    """
+    What a selector reads and how it groups: the slice, the segments of constant
+    offset that make up its range (in order), and the local key to sum by.
+    """
 
-    buckets: np.ndarray
+    slice_filter: SliceFilter
+    segments: Sequence[OffsetSegment]
+    key: LocalKey
+
+
+@dataclass(frozen=True)
+class KeyedSums:
+    """
+    Sums per local key that has any rows, in key order: `values` has one column
+    per name.
+    """
+
+    keys: np.ndarray
     values: np.ndarray
     names: tuple[str, ...]
 
@@ -49,92 +81,97 @@ class Series:
         return self.values[:, self.names.index(name)]
 
 
-class BucketMicros(Func):
-    """The bucket start as integer microseconds since the epoch."""
-
-    output_field = BigIntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint",
-            **extra,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Buckets fall on whole minutes, so whole seconds are exact.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(CAST(strftime('%%s', %(expressions)s) AS INTEGER) * 1000000)",
-            **extra,
-        )
-
-
-def get_traffic_series(
-    slice_filter: SliceFilter, names: Sequence[str] = TRAFFIC_MEASURES
-) -> Series:
-    """Return the traffic sums per bucket that has any, in bucket order."""
-    rows = (
-        _filtered(TrafficAggregate.objects, slice_filter, TRAFFIC_GROUPINGS)
-        .values(micros=BucketMicros("bucket_start"))
-        .annotate(**{name: Sum(name) for name in names})
-        .order_by("micros")
-        .values_list("micros", *names)
+def get_traffic_sums(scope: LocalScope, names: Sequence[str]) -> KeyedSums:
+    """Return the sums of the named traffic measures per local key."""
+    selection = _Selection.of(scope.slice_filter, TRAFFIC_GROUPINGS)
+    key, key_parameters = _local_key(scope)
+    sums = ", ".join(_summed(name) for name in names)
+    rows = _fetch(
+        f"SELECT {key}, {sums} FROM {TrafficAggregate._meta.db_table} "
+        f"WHERE {selection.where} GROUP BY 1 ORDER BY 1",
+        [*key_parameters, *selection.parameters],
     )
-    array = np.array(list(rows), dtype=np.int64).reshape(-1, len(names) + 1)
-    return Series(array[:, 0], array[:, 1:], tuple(names))
+    array = _array(rows, len(names) + 1)
+    return KeyedSums(array[:, 0], array[:, 1:], tuple(names))
 
 
 @dataclass(frozen=True)
-class BreakdownSeries(Series):
-    """Sums per bucket and value of one dimension; `ids` holds each row's value."""
+class BreakdownSums(KeyedSums):
+    """Sums per local key and value of one dimension; `ids` holds each row's value."""
 
     ids: np.ndarray
 
 
-def get_traffic_breakdown(
-    slice_filter: SliceFilter, dimension: str, names: Sequence[str] = ("volume",)
-) -> BreakdownSeries:
+def get_traffic_breakdown(scope: LocalScope, dimension: str) -> BreakdownSums:
     """
-    Return the traffic sums per bucket and value of one dimension, in bucket order.
+    Return the volume per local key and value of one dimension.
 
-    Only (bucket, value) pairs that have data appear; value 0 is "none". The
-    dimension may also be filtered, which limits the values returned.
+    Only (key, value) pairs with volume appear; value 0 is "none". The dimension
+    may also be filtered, which limits the values returned.
     """
-    rows = (
-        _filtered(
-            TrafficAggregate.objects,
-            slice_filter,
-            TRAFFIC_GROUPINGS,
-            also_keep=[dimension],
+    selection = _Selection.of(
+        scope.slice_filter, TRAFFIC_GROUPINGS, also_keep=[dimension]
+    )
+    key, key_parameters = _local_key(scope)
+    rows = _fetch(
+        f"SELECT {key}, {dimension}, {_summed('volume')} "
+        f"FROM {TrafficAggregate._meta.db_table} WHERE {selection.where} "
+        # Rows holding only load carry no volume, and maybe a value not reported.
+        f"GROUP BY 1, 2 HAVING SUM(volume) <> 0 ORDER BY 1, 2",
+        [*key_parameters, *selection.parameters],
+    )
+    array = _array(rows, 3)
+    return BreakdownSums(array[:, 0], array[:, 2:], ("volume",), array[:, 1])
+
+
+def get_load(scope: LocalScope) -> KeyedSums:
+    """
+    Return per local key the busy time (`busy_us`) and the highest number in
+    progress at any minute of any one bucket (`peak`).
+
+    Where the filter selects rows of several dimension values per bucket, their
+    per-minute samples are summed per bucket before the maximum is taken.
+    """
+    selection = _Selection.of(scope.slice_filter, TRAFFIC_GROUPINGS)
+    key, key_parameters = _local_key(scope)
+    greatest = _GREATEST[connection.vendor]
+    table = TrafficAggregate._meta.db_table
+    if selection.one_row_per_bucket:
+        rows_of_buckets = (
+            f"SELECT bucket_start, busy_us AS busy, "
+            f"{greatest}({', '.join(SAMPLE_FIELDS)}) AS peak "
+            f"FROM {table} WHERE {selection.where}"
         )
-        .values(dimension, micros=BucketMicros("bucket_start"))
-        .annotate(**{name: Sum(name) for name in names})
-        .order_by("micros", dimension)
-        .values_list("micros", dimension, *names)
+    else:
+        samples = ", ".join(f"SUM({name})" for name in SAMPLE_FIELDS)
+        rows_of_buckets = (
+            f"SELECT bucket_start, SUM(busy_us) AS busy, {greatest}({samples}) AS peak "
+            f"FROM {table} WHERE {selection.where} GROUP BY bucket_start"
+        )
+    rows = _fetch(
+        f"SELECT {key}, {_summed('busy')}, MAX(peak) "
+        f"FROM ({rows_of_buckets}) AS per_bucket GROUP BY 1 ORDER BY 1",
+        [*key_parameters, *selection.parameters],
     )
-    array = np.array(list(rows), dtype=np.int64).reshape(-1, len(names) + 2)
-    return BreakdownSeries(array[:, 0], array[:, 2:], tuple(names), array[:, 1])
+    array = _array(rows, 3)
+    return KeyedSums(array[:, 0], array[:, 1:], ("busy_us", "peak"))
 
 
-def get_latency_histograms(slice_filter: SliceFilter, metric: str) -> Series:
-    """Return per bucket the counts in each bin of the metric's histogram."""
+def get_latency_histograms(scope: LocalScope, metric: str) -> KeyedSums:
+    """Return per local key the counts in each bin of the metric's histogram."""
     edges = EDGES[metric]
-    rows = (
-        _filtered(LatencyBin.objects, slice_filter, LATENCY_GROUPINGS)
-        .filter(metric=METRIC_CODES[metric])
-        .values("bin", micros=BucketMicros("bucket_start"))
-        .annotate(total=Sum("count"))
-        .order_by()
-        .values_list("micros", "bin", "total")
+    selection = _Selection.of(scope.slice_filter, LATENCY_GROUPINGS)
+    key, key_parameters = _local_key(scope)
+    rows = _fetch(
+        f"SELECT {key}, bin, {_summed('count')} FROM {LatencyBin._meta.db_table} "
+        f"WHERE metric = %s AND {selection.where} GROUP BY 1, 2 ORDER BY 1, 2",
+        [*key_parameters, METRIC_CODES[metric], *selection.parameters],
     )
-    triples = np.array(list(rows), dtype=np.int64).reshape(-1, 3)
-    buckets, position = np.unique(triples[:, 0], return_inverse=True)
-    counts = np.zeros((len(buckets), len(edges)), dtype=np.int64)
-    np.add.at(counts, (position, triples[:, 1]), triples[:, 2])
-    return Series(buckets, counts, tuple(f"bin_{i}" for i in range(len(edges))))
+    triples = _array(rows, 3)
+    keys, position = np.unique(triples[:, 0], return_inverse=True)
+    counts = np.zeros((len(keys), len(edges)), dtype=np.int64)
+    counts[position, triples[:, 1]] = triples[:, 2]
+    return KeyedSums(keys, counts, tuple(f"bin_{i}" for i in range(len(edges))))
 
 
 def get_fill_state() -> FillState:
@@ -142,25 +179,98 @@ def get_fill_state() -> FillState:
     return FillState.objects.filter(pk=1).first() or FillState(pk=1)
 
 
-def _filtered(
-    queryset: QuerySet,
-    slice_filter: SliceFilter,
-    available: tuple[int, ...],
-    *,
-    also_keep: Sequence[str] = (),
-) -> QuerySet:
-    """Select the rows of the filter from a grouping that also keeps `also_keep`."""
-    filtered = [name for name, ids in slice_filter.dimensions.items() if ids]
-    grouping = stored_grouping([*filtered, *also_keep], available)
-    kept = kept_dimensions(grouping)
-    condition = Q(
-        grouping=grouping,
-        bucket_start__gte=slice_filter.start,
-        bucket_start__lt=slice_filter.end,
-    )
-    for name in DIMENSIONS:
-        if name in filtered:
-            condition &= Q(**{f"{name}__in": list(slice_filter.dimensions[name])})
-        elif name not in kept:
-            condition &= Q(**{name: 0})
-    return queryset.filter(condition)
+@dataclass(frozen=True)
+class _Selection:
+    """
+    The condition selecting a filter's rows from the smallest stored grouping that
+    keeps every filtered dimension and `also_keep`, and its parameters.
+
+    It fixes the grouping and every dimension id, and bounds the bucket: the
+    equality and range of the unique key index that every read goes through.
+    """
+
+    where: str
+    parameters: list
+    # Whether the filter fixes every kept dimension to one value.
+    one_row_per_bucket: bool
+
+    @classmethod
+    def of(
+        cls,
+        slice_filter: SliceFilter,
+        available: tuple[int, ...],
+        *,
+        also_keep: Sequence[str] = (),
+    ) -> "_Selection":
+        filtered = [name for name, ids in slice_filter.dimensions.items() if ids]
+        grouping = stored_grouping([*filtered, *also_keep], available)
+        kept = kept_dimensions(grouping)
+        clauses, parameters = ["grouping = %s"], [grouping]
+        for name in DIMENSIONS:
+            if name in filtered:
+                ids = [int(pk) for pk in slice_filter.dimensions[name]]
+                clauses.append(f"{name} IN ({', '.join(['%s'] * len(ids))})")
+                parameters += ids
+            elif name not in kept:
+                clauses.append(f"{name} = 0")
+        clauses += ["bucket_start >= %s", "bucket_start < %s"]
+        parameters += [_datetime(slice_filter.start), _datetime(slice_filter.end)]
+        single = set(kept) <= set(filtered) and all(
+            len(slice_filter.dimensions[name]) == 1 for name in filtered
+        )
+        return cls(" AND ".join(clauses), parameters, single)
+
+
+def _local_key(scope: LocalScope) -> tuple[str, list]:
+    """Return the SQL of the scope's local key of a row's bucket, and its parameters."""
+    key = scope.key
+    if not scope.segments:
+        # An empty range selects no rows.
+        return "0", []
+    *earlier, last = scope.segments
+    # The offset, plus the key's shift, of the segment the bucket falls in.
+    shifts = [key.shift + last.offset_seconds]
+    shift = "%s"
+    if earlier:
+        cases = " ".join("WHEN bucket_start < %s THEN %s" for _segment in earlier)
+        shift = f"CASE {cases} ELSE %s END"
+        shifts = [
+            *(
+                value
+                for segment in earlier
+                for value in (_utc(segment.end_us), key.shift + segment.offset_seconds)
+            ),
+            *shifts,
+        ]
+    sql = f"(({_EPOCH_SECONDS[connection.vendor]} + {shift}) / %s)"
+    parameters = [*shifts, key.width]
+    if key.modulus:
+        sql = f"({sql} %% %s)"
+        parameters.append(key.modulus)
+    if key.base:
+        sql = f"({sql} - %s)"
+        parameters.append(key.base)
+    return sql, parameters
+
+
+def _summed(name: str) -> str:
+    # PostgreSQL sums big integers as numeric; every total fits 64 bits.
+    return f"CAST(SUM({name}) AS BIGINT)"
+
+
+def _fetch(sql: str, parameters: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+
+
+def _array(rows: list[tuple], width: int) -> np.ndarray:
+    return np.array(rows, dtype=np.int64).reshape(-1, width)
+
+
+def _utc(micros: int) -> object:
+    return _datetime(from_us(micros))
+
+
+def _datetime(moment: dt.datetime) -> object:
+    return connection.ops.adapt_datetimefield_value(moment)

@@ -1,11 +1,12 @@
 """
-Group 15-minute UTC buckets into the local slots, days, weeks and months of a report.
+Place the local slots, days, weeks and months of a report on the buckets of its range.
 
-Selectors return only the buckets that have data; `LocalGrid` places every bucket of
-the whole range in local time, so that what the calendar holds (on how many days a
-slot exists, which periods the range covers) does not depend on where data falls.
-On a spring-forward day the skipped slots are simply absent from the grid, and on a
-fall-back day the repeated ones appear twice on the same local day.
+The database sums aggregates per local key (see `selectors`); `LocalGrid` places
+every bucket of the whole range in local time with the same keys, so that what the
+calendar holds (on how many days a slot exists, which periods the range covers)
+does not depend on where data falls. On a spring-forward day the skipped slots are
+simply absent from the grid, and on a fall-back day the repeated ones appear twice
+on the same local day.
 """
 
 import datetime as dt
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from .buckets import BUCKET_US, to_us
-from .localtime import LocalBuckets, bucket_grid, localize
+from .buckets import to_us
+from .localtime import LocalBuckets, LocalKey, OffsetSegment, localize, offset_segments
+from .selectors import LocalScope, SliceFilter
 
 MINUTES_PER_DAY = 24 * 60
 SLOT_MINUTES: tuple[int, ...] = (15, 30, 60)
@@ -30,6 +32,7 @@ class LocalGrid:
 
     start_us: int
     slot_minutes: int
+    segments: tuple[OffsetSegment, ...]
     local: LocalBuckets
 
     @classmethod
@@ -42,10 +45,13 @@ class LocalGrid:
         Both ends must be aware and on bucket boundaries; `slot_minutes` must divide
         a day (see SLOT_MINUTES).
         """
-        start_us, end_us = to_us(start), to_us(end)
-        return cls(
-            start_us, slot_minutes, localize(bucket_grid(start_us, end_us), zone)
-        )
+        start_us = to_us(start)
+        segments = offset_segments(start_us, to_us(end), zone)
+        return cls(start_us, slot_minutes, segments, localize(segments))
+
+    def scope(self, slice_filter: SliceFilter, key: LocalKey) -> LocalScope:
+        """Return what a selector needs to sum the slice by `key` over this grid."""
+        return LocalScope(slice_filter, self.segments, key)
 
     @property
     def slot_count(self) -> int:
@@ -54,24 +60,20 @@ class LocalGrid:
     @cached_property
     def slot(self) -> np.ndarray:
         """The slot of the local day of each bucket of the grid."""
-        return self.local.slot(self.slot_minutes)
+        return self.local.key(LocalKey.slot_of_day(self.slot_minutes))
 
     @cached_property
-    def weekday_slot(self) -> np.ndarray:
-        """The cell (ISO weekday - 1) x slots + slot of each bucket of the grid."""
-        return (self.local.weekday - 1) * self.slot_count + self.slot
+    def day(self) -> np.ndarray:
+        """The local day of each bucket of the grid."""
+        return self.local.day
 
     @cached_property
     def days(self) -> np.ndarray:
         """The distinct local days of the range, in order."""
-        if len(self.local.day) == 0:
-            return self.local.day
-        first_day = self.local.day.min()
-        return np.flatnonzero(np.bincount(self.local.day - first_day)) + first_day
-
-    def positions(self, buckets: np.ndarray) -> np.ndarray:
-        """Return the index in the grid of each bucket of a series of the range."""
-        return (buckets - self.start_us) // BUCKET_US
+        if len(self.day) == 0:
+            return self.day
+        first_day = self.day.min()
+        return np.flatnonzero(np.bincount(self.day - first_day)) + first_day
 
     def days_per_cell(self, cells: np.ndarray, size: int) -> np.ndarray:
         """
@@ -82,9 +84,9 @@ class LocalGrid:
         """
         if len(cells) == 0:
             return np.zeros(size, dtype=np.int64)
-        first_day = self.local.day.min()
-        occurs = np.zeros((int(self.local.day.max() - first_day) + 1, size), bool)
-        occurs[self.local.day - first_day, cells] = True
+        first_day = self.day.min()
+        occurs = np.zeros((int(self.day.max() - first_day) + 1, size), bool)
+        occurs[self.day - first_day, cells] = True
         return occurs.sum(axis=0)
 
 

@@ -82,15 +82,6 @@ def test_days_per_cell_spring_forward_day_lacks_the_skipped_hour() -> None:
     assert days.tolist() == [2] * 4 + [1, 1] + [2] * 42
 
 
-def test_positions_index_a_series_into_the_grid() -> None:
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    grid = _grid(start, start + dt.timedelta(hours=2), ZoneInfo("UTC"), 15)
-
-    positions = grid.positions(np.array([grid.start_us + 3 * BUCKET_US, grid.start_us]))
-
-    assert positions.tolist() == [3, 0]
-
-
 def test_empty_grid_has_no_days() -> None:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     grid = _grid(start, start, ZoneInfo("UTC"), 60)
