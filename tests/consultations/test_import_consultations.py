@@ -372,3 +372,19 @@ def test_import_partial_updates_of_the_chunk_in_flight_apply_in_order(
         ("c-2", 4, dt.datetime(2024, 3, 4, 9, 10, tzinfo=dt.UTC)),
         ("c-4", 4, dt.datetime(2024, 3, 4, 9, 10, tzinfo=dt.UTC)),
     ]
+
+
+def test_import_help_names_the_known_formats(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_consultations", "--help")
+
+    assert exit_.value.code == 0
+    assert (
+        " ".join(capsys.readouterr().out.split()).count(
+            "--format FORMAT The file's format, one of anonymous-bank, csv, jsonl; "
+            "guessed from its extension when left out."
+        )
+        == 1
+    )

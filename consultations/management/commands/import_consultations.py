@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from consultations.ingestion import IngestResult, ingest_chunks
 from consultations.ingestion.adapters import (
+    ADAPTERS,
     Adapter,
     FormatError,
     SourceRow,
@@ -33,22 +33,30 @@ DEFAULT_CHUNK_SIZE = 5_000
 
 
 class Command(BaseCommand):
-    help = _(
-        "Import consultations from a file (CSV, JSON Lines or another registered "
-        "format), upserting by source and external id. Rejected rows go to a CSV "
-        "file with their reasons."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        # Evaluated here, not lazily: argparse cannot format lazy strings.
+        return gettext(
+            "Import consultations from a file (CSV, JSON Lines or another "
+            "registered format), upserting by source and external id. Rejected "
+            "rows go to a CSV file with their reasons."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help=_("The file to import."))
+        parser.add_argument("file", type=Path, help=gettext("The file to import."))
         parser.add_argument(
             "--format",
             dest="format_name",
-            help=_("The file's format; guessed from its extension when left out."),
+            metavar="FORMAT",
+            help=gettext(
+                "The file's format, one of %(formats)s; guessed from its "
+                "extension when left out."
+            )
+            % {"formats": ", ".join(sorted(ADAPTERS))},
         )
         parser.add_argument(
             "--timezone",
-            help=_(
+            help=gettext(
                 "IANA zone to read times without a UTC offset in; without it such "
                 "times are rejected. Required by formats of local clock times."
             ),
@@ -56,7 +64,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rejects",
             type=Path,
-            help=_(
+            help=gettext(
                 "Where to write rejected rows (CSV); default: FILE's name plus "
                 ".rejects.csv in the current directory. Written only if a row is "
                 "rejected."
@@ -65,7 +73,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-create-dimensions",
             action="store_true",
-            help=_(
+            help=gettext(
                 "Reject unknown dimension codes and agents instead of creating them."
             ),
         )
@@ -73,10 +81,16 @@ class Command(BaseCommand):
             "--chunk-size",
             type=int,
             default=DEFAULT_CHUNK_SIZE,
-            help=_("Rows validated and written together (default %(default)s)."),
+            help=gettext("Rows validated and written together (default %(default)s)."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """
+        Import FILE chunk by chunk and print what became of its rows.
+
+        Raise CommandError for a missing file, an unknown format or zone, or a file
+        that is not in its format; rejected rows do not fail the command.
+        """
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(gettext("No such file: %(path)s") % {"path": path})
