@@ -376,6 +376,7 @@ class QualityReport(Report):
 
     slug = "quality"
     title = _("Quality per slot")
+    # xgettext:no-python-format
     description = _(
         "Conversion, satisfaction, CSAT, first-response time, duration and "
         "abandonment per slot of the local day, with the counts they rest on, 95% "
