@@ -161,7 +161,8 @@ class Consultation(models.Model):
     by team do not change when an agent moves later.
 
     References are not enforced by the database: a foreign key check is a lookup per
-    row and reference, and with eight references it halved bulk ingestion speed.
+    row and reference, and with eight references they took more than half the time
+    of a bulk insert.
     Ingestion resolves every reference to an existing row before it writes, and
     deletes go through the ORM, whose PROTECT refuses to delete a referenced row; what
     is lost is the guarantee against a raw SQL delete, or a delete racing the
