@@ -116,20 +116,13 @@ def _binary_rows(names: Sequence[str], keys: np.ndarray, values: np.ndarray) -> 
     """Encode key and measure columns as COPY BINARY rows of 8-byte fields."""
     matrix = np.column_stack([keys, values]).astype(np.int64)
     matrix[:, list(names).index("bucket_start")] -= POSTGRES_EPOCH_US
-    width = matrix.shape[1]
-    layout = np.dtype(
-        [("fields", ">i2")]
-        + [
-            (name, kind)
-            for i in range(width)
-            for name, kind in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))
-        ]
+    field = np.dtype([("length", ">i4"), ("value", ">i8")])
+    rows = np.empty(
+        len(matrix), dtype=[("count", ">i2"), ("fields", field, matrix.shape[1])]
     )
-    rows = np.empty(len(matrix), dtype=layout)
-    rows["fields"] = width
-    for i in range(width):
-        rows[f"l{i}"] = 8
-        rows[f"v{i}"] = matrix[:, i]
+    rows["count"] = matrix.shape[1]
+    rows["fields"]["length"] = 8
+    rows["fields"]["value"] = matrix
     return COPY_HEADER + rows.tobytes() + COPY_TRAILER
 
 
