@@ -6,11 +6,12 @@ fill-state row lock so that one runner works at a time; a second runner waits an
 then finds nothing left. A rebuild clears the aggregates and recomputes them one UTC
 day of consultations at a time; the days are independent pieces that any number of
 workers may claim, and a piece reads the consultations and deletes the changes of its
-day in one snapshot, so that writes landing during a rebuild are counted exactly once.
+day as of one moment, so that writes landing during a rebuild are counted exactly once.
 """
 
 import datetime as dt
 import logging
+import random
 import time
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from .models import CHANGE_COLUMNS, ConsultationChange, FillState, RebuildPiece
 
 logger = logging.getLogger(__name__)
 
-SERIALIZATION_RETRIES = 5
+PIECE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -115,21 +116,22 @@ def run_rebuild_piece(day: dt.date | None = None) -> bool:
 
     Pieces being run by other workers are skipped, not waited for.
     """
-    for attempt in range(SERIALIZATION_RETRIES):
+    for attempt in range(PIECE_ATTEMPTS):
         try:
             return _run_piece_once(day)
         except OperationalError:
-            # Two pieces add to the same rows where sessions cross midnight; under
-            # repeatable read the later one must start again.
-            if attempt == SERIALIZATION_RETRIES - 1:
+            # Pieces add to the same rows where sessions cross midnight and take
+            # their row locks in one key order, but a deadlock or a lost
+            # connection can still end one; it then starts again a little later.
+            if attempt == PIECE_ATTEMPTS - 1:
                 raise
-            logger.warning("rebuild piece conflicted, retrying", exc_info=True)
+            logger.warning("rebuild piece failed, retrying", exc_info=True)
+            time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
     return False
 
 
 def _run_piece_once(day: dt.date | None) -> bool:
     with transaction.atomic():
-        _use_one_snapshot()
         pending = RebuildPiece.objects.select_for_update(skip_locked=True).filter(
             done=False
         )
@@ -139,21 +141,48 @@ def _run_piece_once(day: dt.date | None) -> bool:
         if piece is None:
             return False
         since = dt.datetime.combine(piece.day, dt.time(), tzinfo=dt.UTC)
-        until = since + dt.timedelta(days=1)
-        rows = list(
-            Consultation.objects.filter(started_at__gte=since, started_at__lt=until)
-            .order_by()
-            .values_list(*_consultation_columns())
-        )
-        ConsultationChange.objects.filter(
-            started_at__gte=since, started_at__lt=until
-        ).delete()
+        rows = _take_day(since, since + dt.timedelta(days=1))
         if rows:
             apply_deltas(compute_deltas(rows, max_span_us=_max_span_us()))
         piece.done = True
         piece.save(update_fields=["done"])
     logger.info("rebuilt %s: %d consultations", piece.day, len(rows))
     return True
+
+
+def _take_day(since: dt.datetime, until: dt.datetime) -> list[tuple]:
+    """
+    Return the consultations starting in [since, until) as signed rows, and delete
+    the logged changes of the same starts, both as of one moment.
+
+    Changes committed after that moment stay logged for the next refresh, and the
+    rows read do not show them: each write is counted exactly once.
+    """
+    if connection.vendor != "postgresql":
+        # SQLite has one writer at a time: the read keeps others from committing.
+        rows = list(
+            Consultation.objects.filter(started_at__gte=since, started_at__lt=until)
+            .order_by()
+            .values_list(Value(1), *CHANGE_COLUMNS)
+        )
+        ConsultationChange.objects.filter(
+            started_at__gte=since, started_at__lt=until
+        ).delete()
+        return rows
+
+    # One statement reads with one snapshot, CTE included; the upserts that follow
+    # may then run under read committed, where concurrent pieces wait for each
+    # other's rows instead of failing to serialize.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH consumed AS (DELETE FROM {ConsultationChange._meta.db_table} "
+            "WHERE started_at >= %s AND started_at < %s) "
+            f"SELECT 1, {', '.join(CHANGE_COLUMNS)} "
+            f"FROM {Consultation._meta.db_table} "
+            "WHERE started_at >= %s AND started_at < %s",
+            [since, until, since, until],
+        )
+        return cursor.fetchall()
 
 
 def finish_rebuild_if_complete() -> None:
@@ -214,19 +243,6 @@ def _days_to_rebuild() -> list[dt.date]:
         return []
     first, last = min(firsts).date(), max(lasts).date()
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _consultation_columns() -> list:
-    # The same shape as a logged change: every existing consultation counts once.
-    return [Value(1), *CHANGE_COLUMNS]
-
-
-def _use_one_snapshot() -> None:
-    # Only the outermost transaction can choose its isolation level; a piece run
-    # inside a caller's transaction (a test, a request) reads with the caller's.
-    if connection.vendor == "postgresql" and not connection.savepoint_ids:
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 def _max_span_us() -> int:

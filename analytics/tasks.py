@@ -7,6 +7,10 @@ from celery import group, shared_task
 from . import services
 
 REFRESH_TIME_LIMIT = 240
+# Planning clears the aggregates and lists the days: quick unless a long report
+# query holds the tables. A piece is one day: about 10 s for 30,000 consultations.
+PLAN_TIME_LIMIT = 120
+PIECE_TIME_LIMIT = 900
 
 
 @shared_task(
@@ -27,7 +31,12 @@ def refresh_aggregates_task() -> int:
     return services.refresh_aggregates().changes_applied
 
 
-@shared_task(name="analytics.rebuild_aggregates", acks_late=True)
+@shared_task(
+    name="analytics.rebuild_aggregates",
+    acks_late=True,
+    soft_time_limit=PLAN_TIME_LIMIT,
+    time_limit=PLAN_TIME_LIMIT + 30,
+)
 def rebuild_aggregates_task() -> int:
     """Plan a full rebuild and hand each day to a worker; return the number of days."""
     days = services.start_rebuild()
@@ -41,6 +50,8 @@ def rebuild_aggregates_task() -> int:
     autoretry_for=(services.OperationalError,),
     retry_backoff=True,
     max_retries=5,
+    soft_time_limit=PIECE_TIME_LIMIT,
+    time_limit=PIECE_TIME_LIMIT + 30,
 )
 def rebuild_piece_task(day: str) -> bool:
     """Recompute one UTC day of a rebuild; return False if it was already done."""
