@@ -45,15 +45,13 @@ def _sets_up_to(size: int) -> tuple[int, ...]:
     return (*sets, FULL_GROUPING)
 
 
-# Volume, quality sums and concurrency: every filter pair gets its own series.
-TRAFFIC_GROUPINGS = _sets_up_to(2)
-# Latency histograms are wider per row, so only single filters get their own series.
-LATENCY_GROUPINGS = _sets_up_to(1)
+# Every aggregate keeps these groupings: each filter pair gets its own series.
+GROUPINGS = _sets_up_to(2)
 
 
-def stored_grouping(filtered: Iterable[str], available: tuple[int, ...]) -> int:
+def stored_grouping(filtered: Iterable[str]) -> int:
     """Return the smallest stored grouping that keeps every filtered dimension."""
     wanted = grouping_of(filtered)
-    if wanted in available:
+    if wanted in GROUPINGS:
         return wanted
     return FULL_GROUPING

@@ -22,7 +22,6 @@ DURATION_EDGES: tuple[int, ...] = (
 )  # fmt: skip
 
 EDGES = {"wait": WAIT_EDGES, "duration": DURATION_EDGES}
-METRIC_CODES = {"wait": 1, "duration": 2}
 
 
 def quantile(counts: Sequence[int], edges: Sequence[int], q: float) -> float | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .buckets import SAMPLES_PER_BUCKET
 from .grouping import DIMENSIONS
+from .histogram import EDGES
 
 
 class DimensionKey(models.Model):
@@ -99,31 +100,46 @@ TRAFFIC_MEASURES: tuple[str, ...] = (
 )
 
 
-class LatencyBin(DimensionKey):
-    """The number of consultations per histogram bin of wait or duration."""
+class LatencyHistogram(DimensionKey):
+    """
+    Histograms of the first-response wait and of the duration of the consultations
+    that started in a 15-minute UTC bucket.
 
-    metric = models.PositiveSmallIntegerField(_("metric"))
-    bin = models.PositiveSmallIntegerField(_("bin"))
-    count = models.IntegerField(default=0)
+    `wait_NN` and `duration_NN` count the consultations whose wait or duration falls
+    in bin NN of `histogram.WAIT_EDGES` or `histogram.DURATION_EDGES`; `measured`
+    counts those with either, so that a row back at zero is known to be empty. One
+    row holds every bin, so a report sums columns of few rows.
+    """
+
+    measured = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = _("latency histogram bin")
-        verbose_name_plural = _("latency histogram bins")
+        verbose_name = _("latency histogram")
+        verbose_name_plural = _("latency histograms")
         constraints = [
-            models.UniqueConstraint(
-                fields=["metric", *KEY_FIELDS, "bin"], name="latency_bin_key"
-            )
+            models.UniqueConstraint(fields=KEY_FIELDS, name="latency_histogram_key")
         ]
         indexes = [
             models.Index(
                 fields=["bucket_start"],
-                name="latency_bin_empty",
-                condition=Q(count=0),
+                name="latency_histogram_empty",
+                condition=Q(measured=0),
             )
         ]
 
 
-LATENCY_KEY_FIELDS: tuple[str, ...] = ("metric", *KEY_FIELDS, "bin")
+BIN_FIELDS: dict[str, tuple[str, ...]] = {
+    metric: tuple(f"{metric}_{i:02d}" for i in range(len(edges)))
+    for metric, edges in EDGES.items()
+}
+for _name in (*BIN_FIELDS["wait"], *BIN_FIELDS["duration"]):
+    LatencyHistogram.add_to_class(_name, models.IntegerField(default=0))
+
+LATENCY_MEASURES: tuple[str, ...] = (
+    "measured",
+    *BIN_FIELDS["wait"],
+    *BIN_FIELDS["duration"],
+)
 
 
 class ConsultationChange(models.Model):

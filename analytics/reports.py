@@ -376,8 +376,8 @@ class QualityReport(Report):
 
     slug = "quality"
     title = _("Quality per slot")
-    # xgettext:no-python-format
     description = _(
+        # xgettext:no-python-format
         "Conversion, satisfaction, CSAT, first-response time, duration and "
         "abandonment per slot of the local day, with the counts they rest on, 95% "
         "intervals and a mark on figures with too few observations."

@@ -15,19 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection
+from django.db import connection, models
 
 from .buckets import from_us
-from .grouping import (
-    DIMENSIONS,
-    LATENCY_GROUPINGS,
-    TRAFFIC_GROUPINGS,
-    kept_dimensions,
-    stored_grouping,
-)
-from .histogram import EDGES, METRIC_CODES
+from .grouping import DIMENSIONS, kept_dimensions, stored_grouping
 from .localtime import LocalKey, OffsetSegment
-from .models import SAMPLE_FIELDS, FillState, LatencyBin, TrafficAggregate
+from .models import (
+    BIN_FIELDS,
+    SAMPLE_FIELDS,
+    FillState,
+    LatencyHistogram,
+    TrafficAggregate,
+)
 
 # A bucket's start in whole seconds since the epoch (buckets fall on whole
 # minutes). PostgreSQL's date_part gives a double, exact for such integers and
@@ -83,16 +82,7 @@ class KeyedSums:
 
 def get_traffic_sums(scope: LocalScope, names: Sequence[str]) -> KeyedSums:
     """Return the sums of the named traffic measures per local key."""
-    selection = _Selection.of(scope.slice_filter, TRAFFIC_GROUPINGS)
-    key, key_parameters = _local_key(scope)
-    sums = ", ".join(_summed(name) for name in names)
-    rows = _fetch(
-        f"SELECT {key}, {sums} FROM {TrafficAggregate._meta.db_table} "
-        f"WHERE {selection.where} GROUP BY 1 ORDER BY 1",
-        [*key_parameters, *selection.parameters],
-    )
-    array = _array(rows, len(names) + 1)
-    return KeyedSums(array[:, 0], array[:, 1:], tuple(names))
+    return _keyed_sums(TrafficAggregate, scope, tuple(names))
 
 
 @dataclass(frozen=True)
@@ -109,9 +99,7 @@ def get_traffic_breakdown(scope: LocalScope, dimension: str) -> BreakdownSums:
     Only (key, value) pairs with volume appear; value 0 is "none". The dimension
     may also be filtered, which limits the values returned.
     """
-    selection = _Selection.of(
-        scope.slice_filter, TRAFFIC_GROUPINGS, also_keep=[dimension]
-    )
+    selection = _Selection.of(scope.slice_filter, also_keep=[dimension])
     key, key_parameters = _local_key(scope)
     rows = _fetch(
         f"SELECT {key}, {dimension}, {_summed('volume')} "
@@ -132,7 +120,7 @@ def get_load(scope: LocalScope) -> KeyedSums:
     Where the filter selects rows of several dimension values per bucket, their
     per-minute samples are summed per bucket before the maximum is taken.
     """
-    selection = _Selection.of(scope.slice_filter, TRAFFIC_GROUPINGS)
+    selection = _Selection.of(scope.slice_filter)
     key, key_parameters = _local_key(scope)
     greatest = _GREATEST[connection.vendor]
     table = TrafficAggregate._meta.db_table
@@ -158,20 +146,11 @@ def get_load(scope: LocalScope) -> KeyedSums:
 
 
 def get_latency_histograms(scope: LocalScope, metric: str) -> KeyedSums:
-    """Return per local key the counts in each bin of the metric's histogram."""
-    edges = EDGES[metric]
-    selection = _Selection.of(scope.slice_filter, LATENCY_GROUPINGS)
-    key, key_parameters = _local_key(scope)
-    rows = _fetch(
-        f"SELECT {key}, bin, {_summed('count')} FROM {LatencyBin._meta.db_table} "
-        f"WHERE metric = %s AND {selection.where} GROUP BY 1, 2 ORDER BY 1, 2",
-        [*key_parameters, METRIC_CODES[metric], *selection.parameters],
-    )
-    triples = _array(rows, 3)
-    keys, position = np.unique(triples[:, 0], return_inverse=True)
-    counts = np.zeros((len(keys), len(edges)), dtype=np.int64)
-    counts[position, triples[:, 1]] = triples[:, 2]
-    return KeyedSums(keys, counts, tuple(f"bin_{i}" for i in range(len(edges))))
+    """
+    Return per local key the counts in each bin of the metric's histogram ("wait"
+    or "duration"), a column per bin.
+    """
+    return _keyed_sums(LatencyHistogram, scope, BIN_FIELDS[metric])
 
 
 def get_fill_state() -> FillState:
@@ -196,14 +175,10 @@ class _Selection:
 
     @classmethod
     def of(
-        cls,
-        slice_filter: SliceFilter,
-        available: tuple[int, ...],
-        *,
-        also_keep: Sequence[str] = (),
+        cls, slice_filter: SliceFilter, *, also_keep: Sequence[str] = ()
     ) -> "_Selection":
         filtered = [name for name, ids in slice_filter.dimensions.items() if ids]
-        grouping = stored_grouping([*filtered, *also_keep], available)
+        grouping = stored_grouping([*filtered, *also_keep])
         kept = kept_dimensions(grouping)
         clauses, parameters = ["grouping = %s"], [grouping]
         for name in DIMENSIONS:
@@ -219,6 +194,22 @@ class _Selection:
             len(slice_filter.dimensions[name]) == 1 for name in filtered
         )
         return cls(" AND ".join(clauses), parameters, single)
+
+
+def _keyed_sums(
+    model: type[models.Model], scope: LocalScope, names: tuple[str, ...]
+) -> KeyedSums:
+    """Return the sums of the named columns of an aggregate per local key."""
+    selection = _Selection.of(scope.slice_filter)
+    key, key_parameters = _local_key(scope)
+    sums = ", ".join(_summed(name) for name in names)
+    rows = _fetch(
+        f"SELECT {key}, {sums} FROM {model._meta.db_table} "
+        f"WHERE {selection.where} GROUP BY 1 ORDER BY 1",
+        [*key_parameters, *selection.parameters],
+    )
+    array = _array(rows, len(names) + 1)
+    return KeyedSums(array[:, 0], array[:, 1:], names)
 
 
 def _local_key(scope: LocalScope) -> tuple[str, list]:

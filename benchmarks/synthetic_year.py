@@ -243,7 +243,7 @@ def rebuild() -> float:
         flush=True,
     )
     started = time.perf_counter()
-    vacuum("analytics_trafficaggregate", "analytics_latencybin")
+    vacuum("analytics_trafficaggregate", "analytics_latencyhistogram")
     print(f"vacuumed the aggregates in {time.perf_counter() - started:.1f} s")
     return seconds
 
@@ -255,7 +255,7 @@ def describe_store() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_total_relation_size('analytics_trafficaggregate'), "
-            "pg_total_relation_size('analytics_latencybin'), "
+            "pg_total_relation_size('analytics_latencyhistogram'), "
             "pg_total_relation_size('consultations_consultation')"
         )
         traffic_bytes, latency_bytes, raw_bytes = cursor.fetchone()
@@ -264,7 +264,7 @@ def describe_store() -> None:
         f"({raw_bytes / 2**20:,.0f} MiB); "
         f"{count('analytics_trafficaggregate'):,} traffic rows "
         f"({traffic_bytes / 2**20:,.0f} MiB), "
-        f"{count('analytics_latencybin'):,} latency rows "
+        f"{count('analytics_latencyhistogram'):,} latency rows "
         f"({latency_bytes / 2**20:,.0f} MiB)",
         flush=True,
     )

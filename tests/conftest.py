@@ -23,9 +23,9 @@ from django.db import connection
 
 from analytics.models import (
     KEY_FIELDS,
-    LATENCY_KEY_FIELDS,
+    LATENCY_MEASURES,
     TRAFFIC_MEASURES,
-    LatencyBin,
+    LatencyHistogram,
     TrafficAggregate,
 )
 from consultations.models import (
@@ -112,7 +112,7 @@ def _later(
 def read_aggregate_rows() -> dict[str, list[tuple]]:
     """Return every aggregate row, keys first, sorted."""
     traffic = TrafficAggregate.objects.values_list(*KEY_FIELDS, *TRAFFIC_MEASURES)
-    latency = LatencyBin.objects.values_list(*LATENCY_KEY_FIELDS, "count")
+    latency = LatencyHistogram.objects.values_list(*KEY_FIELDS, *LATENCY_MEASURES)
     return {"traffic": sorted(traffic), "latency": sorted(latency)}
 
 

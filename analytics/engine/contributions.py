@@ -14,14 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..buckets import BUCKET_US, MINUTE_US, SAMPLES_PER_BUCKET, to_us
-from ..grouping import DIMENSIONS, LATENCY_GROUPINGS, TRAFFIC_GROUPINGS
-from ..histogram import DURATION_EDGES, METRIC_CODES, WAIT_EDGES
-from ..models import TRAFFIC_MEASURES
+from ..grouping import DIMENSIONS, GROUPINGS
+from ..histogram import EDGES
+from ..models import BIN_FIELDS, LATENCY_MEASURES, TRAFFIC_MEASURES
 
 MISSING = np.iinfo(np.int64).min
 SECOND_US = 1_000_000
 _BUSY = TRAFFIC_MEASURES.index("busy_us")
 _FIRST_SAMPLE = _BUSY + 1
+_MEASURED = LATENCY_MEASURES.index("measured")
+_BIN_COLUMNS = {
+    metric: np.array([LATENCY_MEASURES.index(name) for name in names])
+    for metric, names in BIN_FIELDS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,8 @@ class Deltas:
     """
     Grouped deltas ready to add to the aggregate tables.
 
-    `traffic_keys` columns: grouping, six dimension ids, bucket start (us);
-    `latency_keys` columns: metric, grouping, six dimension ids, bucket start, bin.
+    Key columns: grouping, six dimension ids, bucket start (us); value columns:
+    the measures of the table, in the order of its model.
     """
 
     traffic_keys: np.ndarray
@@ -60,10 +65,10 @@ def compute_deltas(rows: Sequence[Sequence], *, max_span_us: int) -> Deltas:
     """
     data = _columns(rows)
     bucket, dims, values = _ungrouped_traffic(data, max_span_us)
-    traffic_keys, traffic_values = _group_by_groupings(
-        bucket, dims, values, TRAFFIC_GROUPINGS
+    traffic_keys, traffic_values = _group_by_groupings(bucket, dims, values)
+    latency_keys, latency_values = _group_by_groupings(
+        data.start - data.start % BUCKET_US, data.dims, _latency_measures(data)
     )
-    latency_keys, latency_values = _latency(data)
     return Deltas(traffic_keys, traffic_values, latency_keys, latency_values)
 
 
@@ -165,79 +170,52 @@ def _load_measures(
     return rows, bucket, values
 
 
-def _latency(data: _Rows) -> tuple[np.ndarray, np.ndarray]:
-    parts = []
-    for metric, moment, edges in (
-        ("wait", data.response, WAIT_EDGES),
-        ("duration", data.end, DURATION_EDGES),
-    ):
+def _latency_measures(data: _Rows) -> np.ndarray:
+    """Return each row's signed histogram counts, in the order of LATENCY_MEASURES."""
+    values = np.zeros((len(data.sign), len(LATENCY_MEASURES)), dtype=np.int64)
+    measured = np.zeros(len(data.sign), dtype=bool)
+    for metric, moment in (("wait", data.response), ("duration", data.end)):
         rows = np.flatnonzero(moment != MISSING)
         seconds = (moment[rows] - data.start[rows]) / SECOND_US
+        edges = EDGES[metric]
         bins = np.clip(np.searchsorted(edges, seconds, side="right") - 1, 0, None)
-        start = data.start[rows]
-        parts.append(
-            (
-                np.full(len(rows), METRIC_CODES[metric], dtype=np.int64),
-                start - start % BUCKET_US,
-                data.dims[rows],
-                bins.astype(np.int64),
-                data.sign[rows],
-            )
-        )
-    metric = np.concatenate([p[0] for p in parts])
-    bucket = np.concatenate([p[1] for p in parts])
-    dims = np.concatenate([p[2] for p in parts]).reshape(len(metric), len(DIMENSIONS))
-    bins = np.concatenate([p[3] for p in parts])
-    signs = np.concatenate([p[4] for p in parts])[:, None]
-    keys, values = _group_by_groupings(
-        bucket, dims, signs, LATENCY_GROUPINGS, leading=metric, trailing=bins
-    )
-    return keys, values
+        values[rows, _BIN_COLUMNS[metric][bins]] = data.sign[rows]
+        measured[rows] = True
+    values[:, _MEASURED] = data.sign * measured
+    return values
 
 
 def _group_by_groupings(
-    bucket: np.ndarray,
-    dims: np.ndarray,
-    values: np.ndarray,
-    groupings: Sequence[int],
-    *,
-    leading: np.ndarray | None = None,
-    trailing: np.ndarray | None = None,
+    bucket: np.ndarray, dims: np.ndarray, values: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """
-    Return the sums of `values` per key for each grouping, without all-zero sums.
+    Return the sums of `values` per key for each stored grouping, without all-zero
+    sums.
 
-    Keys are [leading], grouping, six dimension ids (zeroed where rolled up),
-    bucket, [trailing].
+    Keys are grouping, six dimension ids (zeroed where rolled up), bucket.
     """
-    front = [] if leading is None else [leading]
-    back = [] if trailing is None else [trailing]
-    always = [_ranks(column) for column in (*front, bucket, *back)]
+    bucket_ranks = _ranks(bucket)
     per_dimension = [_ranks(dims[:, i]) for i in range(len(DIMENSIONS))]
 
     # Sum by the finest key first: every grouping then works on fewer rows.
-    first, values = _sum_by_code(_combined(always + per_dimension), values)
-    front = [column[first] for column in front]
-    back = [column[first] for column in back]
+    first, values = _sum_by_code(_combined([bucket_ranks, *per_dimension]), values)
     bucket, dims = bucket[first], dims[first]
-    always = [(ranks[first], size) for ranks, size in always]
+    bucket_ranks = (bucket_ranks[0][first], bucket_ranks[1])
     per_dimension = [(ranks[first], size) for ranks, size in per_dimension]
 
     key_parts, value_parts = [], []
-    for grouping in groupings:
+    for grouping in GROUPINGS:
         kept = [(grouping >> i) & 1 for i in range(len(DIMENSIONS))]
-        ranks = always + [
+        ranks = [bucket_ranks] + [
             r for r, keep in zip(per_dimension, kept, strict=True) if keep
         ]
         first, sums = _sum_by_code(_combined(ranks), values)
         key_parts.append(
             np.column_stack(
                 [
-                    *(column[first] for column in front),
                     np.full(len(first), grouping, dtype=np.int64),
                     dims[first] * np.array(kept, dtype=np.int64),
                     bucket[first],
-                    *(column[first] for column in back),
                 ]
             )
         )

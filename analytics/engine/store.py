@@ -17,9 +17,9 @@ from django.db import connection
 from ..buckets import from_us
 from ..models import (
     KEY_FIELDS,
-    LATENCY_KEY_FIELDS,
+    LATENCY_MEASURES,
     TRAFFIC_MEASURES,
-    LatencyBin,
+    LatencyHistogram,
     TrafficAggregate,
 )
 from .contributions import Deltas
@@ -45,7 +45,9 @@ TRAFFIC = _Table(
     TRAFFIC_MEASURES,
     "volume = 0 AND busy_us = 0",
 )
-LATENCY = _Table(LatencyBin._meta.db_table, LATENCY_KEY_FIELDS, ("count",), "count = 0")
+LATENCY = _Table(
+    LatencyHistogram._meta.db_table, KEY_FIELDS, LATENCY_MEASURES, "measured = 0"
+)
 
 
 def apply_deltas(deltas: Deltas) -> int:

@@ -25,11 +25,12 @@ from analytics.buckets import BUCKET_US, DAY_US, MINUTE_US, to_us
 from analytics.grouping import DIMENSIONS, grouping_of
 from analytics.histogram import WAIT_EDGES, bin_index
 from analytics.models import (
+    BIN_FIELDS,
     SAMPLE_FIELDS,
     TRAFFIC_MEASURES,
     ConsultationChange,
     FillState,
-    LatencyBin,
+    LatencyHistogram,
     RebuildPiece,
     TrafficAggregate,
 )
@@ -145,7 +146,7 @@ def _empty_store() -> None:
         for model in (
             ConsultationChange,
             TrafficAggregate,
-            LatencyBin,
+            LatencyHistogram,
             FillState,
             RebuildPiece,
         )
@@ -243,7 +244,9 @@ def _stored_totals() -> dict[str, Any]:
         .annotate(*(Sum(name) for name in TRAFFIC_MEASURES))
     )
     per_bucket = TrafficAggregate.objects.filter(grouping=0, volume__gt=0)
-    waits = LatencyBin.objects.filter(metric=1, grouping=0)
+    waits = LatencyHistogram.objects.filter(grouping=0).aggregate(
+        *(Sum(name) for name in BIN_FIELDS["wait"])
+    )
     return {
         "per channel": {
             channel: _with_samples_summed(
@@ -255,7 +258,11 @@ def _stored_totals() -> dict[str, Any]:
             to_us(bucket): volume
             for bucket, volume in per_bucket.values_list("bucket_start", "volume")
         },
-        "wait bins": dict(waits.values_list("bin").annotate(Sum("count"))),
+        "wait bins": {
+            i: count
+            for i, name in enumerate(BIN_FIELDS["wait"])
+            if (count := waits[f"{name}__sum"])
+        },
     }
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from analytics.grouping import TRAFFIC_GROUPINGS
+from analytics.grouping import GROUPINGS
 from analytics.models import CHANGE_COLUMNS, ConsultationChange, TrafficAggregate
 from analytics.services import rebuild_aggregates, refresh_aggregates
 from consultations.models import Channel, Consultation
@@ -257,7 +257,7 @@ def test_trigger_sqlite_refresh_equals_rebuild(tmp_path: Path) -> None:
     assert outcome["volume at 09:00"] == 1
     assert outcome["refreshed"] == outcome["rebuilt"]
     # One consultation left, within one bucket: a row per stored grouping.
-    assert len(outcome["refreshed"]["traffic"]) == len(TRAFFIC_GROUPINGS)
+    assert len(outcome["refreshed"]["traffic"]) == len(GROUPINGS)
 
 
 def sqlite_scenario() -> None:

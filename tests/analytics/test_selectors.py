@@ -6,9 +6,8 @@ import pytest
 
 from analytics.buckets import BUCKET_US, from_us, to_us
 from analytics.grouping import grouping_of
-from analytics.histogram import METRIC_CODES
 from analytics.localtime import LocalKey, localize, offset_segments
-from analytics.models import LatencyBin, TrafficAggregate
+from analytics.models import LatencyHistogram, TrafficAggregate
 from analytics.selectors import (
     LocalScope,
     SliceFilter,
@@ -161,25 +160,19 @@ def test_get_traffic_breakdown_keeps_values_with_volume() -> None:
 
 
 def test_get_latency_histograms_counts_per_key_and_bin() -> None:
-    # Given wait counts in two bins of one bucket and one bin of the next hour
-    wait = METRIC_CODES["wait"]
-    LatencyBin.objects.bulk_create(
+    # Given wait counts in two bins of one bucket and one bin of the next hour,
+    # and a duration count beside them
+    LatencyHistogram.objects.bulk_create(
         [
-            LatencyBin(grouping=0, metric=wait, bucket_start=START, bin=0, count=2),
-            LatencyBin(grouping=0, metric=wait, bucket_start=START, bin=3, count=1),
-            LatencyBin(
-                grouping=0,
-                metric=wait,
-                bucket_start=START + dt.timedelta(hours=1),
-                bin=3,
-                count=5,
+            LatencyHistogram(
+                grouping=0, bucket_start=START, measured=3, wait_00=2, wait_03=1
             ),
-            LatencyBin(
+            LatencyHistogram(
                 grouping=0,
-                metric=METRIC_CODES["duration"],
-                bucket_start=START,
-                bin=1,
-                count=7,
+                bucket_start=START + dt.timedelta(hours=1),
+                measured=5,
+                wait_03=5,
+                duration_01=7,
             ),
         ]
     )
@@ -187,7 +180,7 @@ def test_get_latency_histograms_counts_per_key_and_bin() -> None:
     # When the wait histograms are read per local hour of the day (+01:00)
     histograms = get_latency_histograms(_scope(LocalKey.slot_of_day(60)), "wait")
 
-    # Then each hour has its bins
+    # Then each hour has its bins, and none of the duration's
     assert histograms.keys.tolist() == [1, 2]
     assert histograms.values[:, :4].tolist() == [[2, 0, 0, 1], [0, 0, 0, 5]]
     assert histograms.values[:, 4:].sum() == 0
