@@ -206,10 +206,10 @@ def _group_by_groupings(
     key_parts, value_parts = [], []
     for grouping in GROUPINGS:
         kept = [(grouping >> i) & 1 for i in range(len(DIMENSIONS))]
-        ranks = [bucket_ranks] + [
-            r for r, keep in zip(per_dimension, kept, strict=True) if keep
-        ]
-        first, sums = _sum_by_code(_combined(ranks), values)
+        # Sorted by dimension values, then bucket, as the unique key is: a series
+        # written together lands on few pages, which its reads then visit.
+        ranks = [r for r, keep in zip(per_dimension, kept, strict=True) if keep]
+        first, sums = _sum_by_code(_combined([*ranks, bucket_ranks]), values)
         key_parts.append(
             np.column_stack(
                 [
