@@ -11,7 +11,6 @@ number of changes, not the size of the history.
 """
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .buckets import SAMPLES_PER_BUCKET
@@ -65,16 +64,9 @@ class TrafficAggregate(DimensionKey):
         constraints = [
             # Also the index every report reads through: equality on the grouping and
             # the dimension ids, then a range of buckets.
+            # The only index: a refresh then rewrites a row in place (a heap-only
+            # update) when its page has room, without touching any index.
             models.UniqueConstraint(fields=KEY_FIELDS, name="traffic_aggregate_key")
-        ]
-        indexes = [
-            # Rows whose consultations were all deleted are removed after each
-            # refresh; this partial index finds them without a scan.
-            models.Index(
-                fields=["bucket_start"],
-                name="traffic_aggregate_empty",
-                condition=Q(volume=0, busy_us=0),
-            )
         ]
 
 
@@ -118,13 +110,6 @@ class LatencyHistogram(DimensionKey):
         verbose_name_plural = _("latency histograms")
         constraints = [
             models.UniqueConstraint(fields=KEY_FIELDS, name="latency_histogram_key")
-        ]
-        indexes = [
-            models.Index(
-                fields=["bucket_start"],
-                name="latency_histogram_empty",
-                condition=Q(measured=0),
-            )
         ]
 
 

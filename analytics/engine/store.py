@@ -5,7 +5,8 @@ One upsert per table adds each delta to its row (creating missing rows), then ro
 left all zero are removed so that incremental refreshes and a full rebuild leave the
 same rows behind. PostgreSQL receives the deltas through a binary COPY, encoded by
 numpy, into a temporary table, and the upsert returns the rows it left empty;
-other databases get a batched INSERT of the same statement.
+other databases get a batched INSERT of the same statement and a batched DELETE of
+the same keys where they are empty.
 """
 
 from collections.abc import Iterator, Sequence
@@ -35,7 +36,7 @@ class _Table:
     name: str
     keys: tuple[str, ...]
     measures: tuple[str, ...]
-    # Rows left with no consultation: they match the partial indexes of the models.
+    # Rows left with no consultation.
     empty: str
 
 
@@ -131,13 +132,19 @@ def _binary_rows(names: Sequence[str], keys: np.ndarray, values: np.ndarray) -> 
 def _upsert_by_insert(table: _Table, keys: np.ndarray, values: np.ndarray) -> None:
     columns = [*table.keys, *table.measures]
     placeholders = ", ".join(["%s"] * len(columns))
+    rows = list(_rows(table.keys, keys, values))
+    same_key = " AND ".join(f"{name} = %s" for name in table.keys)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({placeholders}) {_conflict_clause(table)}",
-            list(_rows(table.keys, keys, values)),
+            rows,
         )
-        cursor.execute(f"DELETE FROM {table.name} WHERE {table.empty}")
+        # Only the rows just touched can have become empty; each is one lookup.
+        cursor.executemany(
+            f"DELETE FROM {table.name} WHERE {same_key} AND {table.empty}",
+            [row[: len(table.keys)] for row in rows],
+        )
 
 
 def _rows(
