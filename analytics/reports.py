@@ -25,6 +25,7 @@ from consultations.models import Consultation
 from .buckets import BUCKET_US
 from .grouping import DIMENSIONS
 from .localtime import LocalKey
+from .models import BIN_FIELDS
 from .quality import QUALITY_BASES, QUALITY_COLUMNS, QUALITY_MEASURES, quality_figures
 from .report_results import (
     ConcurrencyResult,
@@ -388,8 +389,9 @@ class QualityReport(Report):
         grid = _grid(query)
         scope = grid.scope(query.slice_filter, LocalKey.slot_of_day(query.slot_minutes))
         sums = _spread(get_traffic_sums(scope, QUALITY_MEASURES), grid.slot_count)
-        wait = _spread(get_latency_histograms(scope, "wait"), grid.slot_count)
-        duration = _spread(get_latency_histograms(scope, "duration"), grid.slot_count)
+        latency = get_latency_histograms(scope)
+        wait = _spread(latency.only(BIN_FIELDS["wait"]), grid.slot_count)
+        duration = _spread(latency.only(BIN_FIELDS["duration"]), grid.slot_count)
 
         rows = [
             {

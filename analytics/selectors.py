@@ -84,6 +84,11 @@ class KeyedSums:
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
 
+    def only(self, names: Sequence[str]) -> "KeyedSums":
+        """Return the same keys with just the named columns, in that order."""
+        columns = [self.names.index(name) for name in names]
+        return KeyedSums(self.keys, self.values[:, columns], tuple(names))
+
 
 def get_traffic_sums(scope: LocalScope, names: Sequence[str]) -> KeyedSums:
     """Return the sums of the named traffic measures per local key."""
@@ -150,12 +155,13 @@ def get_load(scope: LocalScope) -> KeyedSums:
     return KeyedSums(array[:, 0], array[:, 1:], ("busy_us", "peak"))
 
 
-def get_latency_histograms(scope: LocalScope, metric: str) -> KeyedSums:
+def get_latency_histograms(scope: LocalScope) -> KeyedSums:
     """
-    Return per local key the counts in each bin of the metric's histogram ("wait"
-    or "duration"), a column per bin.
+    Return per local key the counts in each bin of the wait and the duration
+    histograms, a column per bin named as in `models.BIN_FIELDS`.
     """
-    return _keyed_sums(LatencyHistogram, scope, BIN_FIELDS[metric])
+    names = (*BIN_FIELDS["wait"], *BIN_FIELDS["duration"])
+    return _keyed_sums(LatencyHistogram, scope, names)
 
 
 def get_fill_state() -> FillState:

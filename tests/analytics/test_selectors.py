@@ -6,8 +6,9 @@ import pytest
 
 from analytics.buckets import BUCKET_US, from_us, to_us
 from analytics.grouping import grouping_of
+from analytics.histogram import DURATION_EDGES
 from analytics.localtime import LocalKey, localize, offset_segments
-from analytics.models import LatencyHistogram, TrafficAggregate
+from analytics.models import BIN_FIELDS, LatencyHistogram, TrafficAggregate
 from analytics.selectors import (
     LocalScope,
     SliceFilter,
@@ -177,13 +178,16 @@ def test_get_latency_histograms_counts_per_key_and_bin() -> None:
         ]
     )
 
-    # When the wait histograms are read per local hour of the day (+01:00)
-    histograms = get_latency_histograms(_scope(LocalKey.slot_of_day(60)), "wait")
+    # When the histograms are read per local hour of the day (+01:00)
+    histograms = get_latency_histograms(_scope(LocalKey.slot_of_day(60)))
 
-    # Then each hour has its bins, and none of the duration's
+    # Then each hour has its bins of each histogram
     assert histograms.keys.tolist() == [1, 2]
-    assert histograms.values[:, :4].tolist() == [[2, 0, 0, 1], [0, 0, 0, 5]]
-    assert histograms.values[:, 4:].sum() == 0
+    wait = histograms.only(BIN_FIELDS["wait"]).values
+    assert wait[:, :4].tolist() == [[2, 0, 0, 1], [0, 0, 0, 5]]
+    assert wait[:, 4:].sum() == 0
+    duration = histograms.only(BIN_FIELDS["duration"]).values
+    assert duration.tolist() == [[0] * len(DURATION_EDGES), [0, 7] + [0] * 26]
 
 
 def test_selectors_on_an_empty_range_return_nothing() -> None:
@@ -195,7 +199,7 @@ def test_selectors_on_an_empty_range_return_nothing() -> None:
     results = [
         get_traffic_sums(scope, ["volume"]),
         get_load(scope),
-        get_latency_histograms(scope, "wait"),
+        get_latency_histograms(scope),
     ]
 
     # Then none returns a key
