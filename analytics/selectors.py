@@ -11,8 +11,8 @@ back as a few hundred rows rather than one row per bucket.
 
 Summing a year of one series (35,040 buckets) takes about 15 ms, most of it
 computing each bucket's local key; with the request around it, the day distribution
-with two filters answers 49 times faster than a raw GROUP BY of ten million
-consultations, just short of the 50 aimed for (docs/benchmarks.md).
+with two filters answers 45 to 49 times faster than a raw GROUP BY of ten million
+consultations, short of the 50 aimed for (docs/benchmarks.md).
 """
 
 import datetime as dt
