@@ -9,10 +9,10 @@ constant UTC offset (`localtime.offset_segments`), within which the key is integ
 arithmetic on a bucket's epoch seconds, so that a year of 15-minute buckets comes
 back as a few hundred rows rather than one row per bucket.
 
-Summing a year of one series (35,040 buckets) takes about 15 ms, more than half of
-it grouping the buckets by local key; with the request around it, the day distribution
-with two filters answers 45 to 49 times faster than a raw GROUP BY of ten million
-consultations, short of the 50 aimed for (docs/benchmarks.md).
+Summing a year of one series (35,040 buckets) takes about 15 ms, more than half
+of it grouping the buckets by local key; with the request around it, the day
+distribution with two filters answers 45 to 49 times faster than a raw GROUP BY of
+ten million consultations, short of the 50 aimed for (docs/benchmarks.md).
 """
 
 import datetime as dt
