@@ -152,6 +152,18 @@ class Agent(models.Model):
         return self.name or self.external_id
 
 
+class ConsultationQuerySet(models.QuerySet):
+    def with_references(self) -> "ConsultationQuerySet":
+        """Fetch every dimension value, customer, agent and team in the same query."""
+        return self.select_related(
+            *(
+                field.name
+                for field in self.model._meta.concrete_fields
+                if field.is_relation
+            )
+        )
+
+
 class Consultation(models.Model):
     """
     One customer session: a chat, a call, a message thread.
@@ -264,6 +276,8 @@ class Consultation(models.Model):
     message_count = models.PositiveIntegerField(_("message count"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ConsultationQuerySet.as_manager()
 
     # Partitioning by month (SPEC section 14) needs `started_at` in the primary key
     # and in every unique constraint; the idempotency key would then move to a small

@@ -69,16 +69,7 @@ RECORD_REJECTED = OpenApiResponse(
 class ConsultationViewSet(viewsets.ModelViewSet):
     """Consultations: list with filters, read, create, change, delete."""
 
-    queryset = Consultation.objects.select_related(
-        "channel",
-        "consultation_type",
-        "business_line",
-        "product_category",
-        "customer_tier",
-        "customer",
-        "agent",
-        "team",
-    )
+    queryset = Consultation.objects.with_references()
     serializer_class = ConsultationSerializer
     filterset_class = ConsultationFilterSet
     permission_classes = [ConsultationPermissions]

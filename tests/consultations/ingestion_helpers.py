@@ -17,6 +17,25 @@ from consultations.models import (
 )
 
 START = dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
+# What a stored consultation holds beside its key, references by their codes.
+CODED_FIELDS: tuple[str, ...] = (
+    "started_at",
+    "first_response_at",
+    "ended_at",
+    "customer_timezone",
+    "channel__code",
+    "consultation_type__code",
+    "business_line__code",
+    "product_category__code",
+    "customer_tier__code",
+    "customer__external_id",
+    "agent__external_id",
+    "team__code",
+    "converted",
+    "satisfaction",
+    "abandoned",
+    "message_count",
+)
 
 
 def create_catalogue() -> None:
@@ -58,24 +77,7 @@ def stored() -> list[dict[str, Any]]:
     """Return every consultation with its references as codes, by external id."""
     return list(
         Consultation.objects.order_by("source", "external_id").values(
-            "source",
-            "external_id",
-            "started_at",
-            "first_response_at",
-            "ended_at",
-            "customer_timezone",
-            "channel__code",
-            "consultation_type__code",
-            "business_line__code",
-            "product_category__code",
-            "customer_tier__code",
-            "customer__external_id",
-            "agent__external_id",
-            "team__code",
-            "converted",
-            "satisfaction",
-            "abandoned",
-            "message_count",
+            "source", "external_id", *CODED_FIELDS
         )
     )
 

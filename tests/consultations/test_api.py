@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consultations.models import (
@@ -136,22 +135,6 @@ def new_record(**changes: Any) -> dict[str, Any]:
         "message_count": 3,
         **changes,
     }
-
-
-@pytest.fixture
-def client_with() -> Callable[..., APIClient]:
-    """Return a factory of token-authenticated clients holding the given permissions."""
-
-    def make(*codenames: str) -> APIClient:
-        user = User.objects.create_user(f"user-{User.objects.count()}")
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user)}"
-        )
-        return client
-
-    return make
 
 
 @pytest.fixture

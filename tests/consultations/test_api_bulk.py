@@ -4,8 +4,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consultations.models import Channel, Consultation
@@ -70,22 +68,6 @@ def stored_rows() -> list[dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def channels() -> None:
     Channel.objects.create(code="web", name="Website")
-
-
-@pytest.fixture
-def client_with() -> Callable[..., APIClient]:
-    """Return a factory of token-authenticated clients holding the given permissions."""
-
-    def make(*codenames: str) -> APIClient:
-        user = User.objects.create_user(f"integrator-{User.objects.count()}")
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user)}"
-        )
-        return client
-
-    return make
 
 
 @pytest.fixture

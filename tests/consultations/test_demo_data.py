@@ -27,6 +27,7 @@ from pytest_django.fixtures import Settings
 from consultations.demo.generator import generate_demo_data
 from consultations.demo.scenario import DemoOptions
 from consultations.models import Agent, Consultation, Customer
+from tests.consultations.ingestion_helpers import CODED_FIELDS
 
 BUSINESS_ZONE = "Asia/Shanghai"
 END = date(2025, 11, 30)
@@ -47,24 +48,7 @@ def content_digest(*, ids_from: str = "", ids_below: str = "~") -> str:
         source="demo", external_id__gte=ids_from, external_id__lt=ids_below
     ).order_by("external_id")
     digest = hashlib.sha256()
-    for row in rows.values_list(
-        "started_at",
-        "first_response_at",
-        "ended_at",
-        "customer_timezone",
-        "channel__code",
-        "consultation_type__code",
-        "business_line__code",
-        "product_category__code",
-        "customer_tier__code",
-        "customer__external_id",
-        "agent__external_id",
-        "team__code",
-        "converted",
-        "satisfaction",
-        "abandoned",
-        "message_count",
-    ):
+    for row in rows.values_list(*CODED_FIELDS):
         digest.update(repr(row).encode())
     return digest.hexdigest()
 

@@ -323,15 +323,9 @@ def test_as_record_ingested_again_changes_nothing() -> None:
     ingest([record(), record("c-2", customer=None)], allow_new_dimensions=False)
     records = [
         as_record(consultation)
-        for consultation in Consultation.objects.select_related(
-            "channel",
-            "consultation_type",
-            "business_line",
-            "product_category",
-            "customer_tier",
-            "customer",
-            "agent",
-        ).order_by("external_id")
+        for consultation in Consultation.objects.with_references().order_by(
+            "external_id"
+        )
     ]
     versions = row_versions()
 
