@@ -46,6 +46,8 @@ class Store:
 
     schema: str
     size: int
+    # Dimension value ids by dimension, as `synthetic_year.insert` takes them.
+    ids: dict[str, list[int]] = field(default_factory=dict)
     rounds: list[float] = field(default_factory=list)
 
     @property
@@ -94,6 +96,7 @@ def _measure(options: argparse.Namespace) -> None:
     if options.reuse:
         _use(large)
         large.size = count("consultations_consultation")
+        large.ids = dimension_ids()
     else:
         _build(large, options.seed)
     _build(small, options.seed)
@@ -123,7 +126,7 @@ def _build(store: Store, seed: float) -> None:
     print(f"building a store of {store.size:,} consultations in {store.schema}")
     _use(store, create=store.schema != "public")
     call_command("migrate", verbosity=0, skip_checks=True)
-    generate(store.size, seed)
+    store.ids = generate(store.size, seed)
     rebuild()
 
 
@@ -147,7 +150,7 @@ def _absorb(
     _use(store)
     stored = count("consultations_consultation")
     insert(
-        dimension_ids(),
+        store.ids,
         range(DAYS - 1, DAYS),
         np.array([options.new]),
         np.array([stored]),

@@ -169,8 +169,11 @@ def administer(server: str, statement: str) -> None:
         admin.execute(statement)
 
 
-def generate(rows: int, seed: float) -> None:
-    """Create the dimension values and insert `rows` consultations over the year."""
+def generate(rows: int, seed: float) -> dict[str, list[int]]:
+    """
+    Create the dimension values and insert `rows` consultations over the year;
+    return the values' ids as `insert` takes them.
+    """
     from django.db import connection
 
     ids = _create_dimension_values()
@@ -193,6 +196,7 @@ def generate(rows: int, seed: float) -> None:
         f"({rows / seconds:,.0f} rows/s)",
         flush=True,
     )
+    return ids
 
 
 def insert(
