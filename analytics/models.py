@@ -64,8 +64,10 @@ class TrafficAggregate(DimensionKey):
         constraints = [
             # Also the index every report reads through: equality on the grouping and
             # the dimension ids, then a range of buckets.
-            # The only index: a refresh then rewrites a row in place (a heap-only
-            # update) when its page has room, without touching any index.
+            # The only index besides the primary key: a refresh then rewrites a
+            # row in place (a heap-only update) when its page has room, without
+            # touching any index. On PostgreSQL every page keeps a tenth free for
+            # that (migration 0006).
             models.UniqueConstraint(fields=KEY_FIELDS, name="traffic_aggregate_key")
         ]
 

@@ -1,15 +1,28 @@
 """
 Migrations that change how aggregates are stored leave them complete: they plan a
-rebuild that the next refresh runs.
+rebuild that the next refresh runs; and the aggregates' pages keep room for the
+rows a refresh adds to.
 """
 
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from analytics.models import FillState, LatencyHistogram, RebuildPiece, TrafficAggregate
+from analytics.buckets import to_us
+from analytics.engine.contributions import Deltas
+from analytics.engine.store import apply_deltas
+from analytics.models import (
+    KEY_FIELDS,
+    LATENCY_MEASURES,
+    TRAFFIC_MEASURES,
+    FillState,
+    LatencyHistogram,
+    RebuildPiece,
+    TrafficAggregate,
+)
 from analytics.services import rebuild_aggregates, refresh_aggregates
 from consultations.models import Consultation
 from tests.conftest import EPOCH
@@ -58,3 +71,56 @@ def test_histogram_rows_migration_has_the_next_refresh_count_everything_again(
     assert not FillState.objects.get(pk=1).rebuilding
     rebuild_aggregates()
     assert refreshed == aggregate_rows()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "model, measure", [(TrafficAggregate, "rated"), (LatencyHistogram, "wait_00")]
+)
+def test_an_aggregate_row_grows_in_place_on_its_page(
+    create_consultations: Callable[..., list[Consultation]],
+    model: type[TrafficAggregate] | type[LatencyHistogram],
+    measure: str,
+) -> None:
+    # Given aggregates rebuilt from enough consultations to fill many pages
+    create_consultations(400, days=2)
+    rebuild_aggregates()
+    table = model._meta.db_table
+    row = _first_row_of_first_page(table)
+
+    # When a refresh adds to a row of the first page
+    measures = LATENCY_MEASURES if model is LatencyHistogram else TRAFFIC_MEASURES
+    values = np.zeros((1, len(measures)), dtype=np.int64)
+    values[0, measures.index(measure)] = 1
+    key = np.array([[*row[1:-1], to_us(row[-1])]], dtype=np.int64)
+    empty = np.zeros((0, len(KEY_FIELDS)), dtype=np.int64)
+    if model is TrafficAggregate:
+        deltas = Deltas(key, values, empty, np.zeros((0, len(LATENCY_MEASURES))))
+    else:
+        deltas = Deltas(empty, np.zeros((0, len(TRAFFIC_MEASURES))), key, values)
+    with transaction.atomic():
+        apply_deltas(deltas)
+
+    # Then its new version is written on the same page, which was left room
+    # (a heap-only update, which touches no index)
+    assert _page_of(table, row[0]) == 0
+    stored = model.objects.get(pk=row[0])
+    assert getattr(stored, measure) >= 1
+
+
+def _first_row_of_first_page(table: str) -> tuple:
+    """Return the id and key fields of the first row on the table's first page."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {', '.join(KEY_FIELDS)} FROM {table} "
+            "WHERE ctid < '(1,0)'::tid ORDER BY ctid LIMIT 1"
+        )
+        return cursor.fetchone()
+
+
+def _page_of(table: str, pk: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (ctid::text::point)[0]::int FROM {table} WHERE id = %s", [pk]
+        )
+        return cursor.fetchone()[0]
