@@ -10,8 +10,9 @@ consultations as a CSV file and measures, each on an empty consultation table:
 - COPY of the CSV file into a bare table with the file's columns and types;
 - `manage.py import_consultations` on that file (the rate is the command's own
   figure, without the interpreter's start-up, which is printed apart);
-- the bulk API, 5,000 records a POST, through `manage.py runserver`, the bodies
-  encoded before the clock starts;
+- the bulk API, 5,000 records a POST, through `manage.py runserver` (a thread per
+  request), the bodies encoded before the clock starts: from one client that
+  waits for each answer, then from two clients posting at once;
 - the import command's peak resident memory for --rows and --memory-rows rows.
 
 Each rate is given per wall-clock second and per CPU second of client and server
@@ -35,8 +36,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +49,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000
 COPY_TARGET, API_TARGET = 8, 16
+# Requests in flight at once: one client waiting for each answer, and as many
+# clients as the machine has cores, as integrators pushing from several
+# producers would keep a server busy.
+API_CLIENTS = (1, 2)
+API_CLIENT_LABELS = {1: "one client", 2: "two clients"}
 COLUMNS = {
     "source": "text",
     "external_id": "text",
@@ -219,8 +227,8 @@ def measure(
     results["import_output"] = run.stdout.strip()
     results["rss_small"] = run.max_rss_kib
 
-    empty_consultations(url)
-    results["api"] = measure_api(env, database, options.rows)
+    for clients, measured in measure_api(env, url, options.rows, API_CLIENTS).items():
+        results[f"api_{clients}"] = measured
 
     large = write_csv(folder / "large.csv", options.memory_rows)
     empty_consultations(url)
@@ -244,7 +252,10 @@ def report(results: dict[str, Any], options: argparse.Namespace) -> None:
         ("COPY into a bare table", "copy", 1),
         ("import command", "import", COPY_TARGET),
         ("  with interpreter start-up", "import_wall", COPY_TARGET),
-        ("bulk API, 5,000 per POST", "api", API_TARGET),
+        *(
+            (f"bulk API, {API_CLIENT_LABELS[clients]}", f"api_{clients}", API_TARGET)
+            for clients in API_CLIENTS
+        ),
     ]:
         measured: Measurement = results[key]
         print(
@@ -342,8 +353,13 @@ def measure_copy(url: str, path: Path, rows: int) -> Measurement:
     return Measurement(rows, seconds, cpu)
 
 
-def measure_api(env: dict[str, str], database: str, count: int) -> Measurement:
-    """Return how fast the bulk endpoint stores rows, BATCH records a request."""
+def measure_api(
+    env: dict[str, str], url: str, count: int, clients: tuple[int, ...]
+) -> dict[int, Measurement]:
+    """
+    Return how fast the bulk endpoint stores rows, BATCH records a request, for
+    each number of clients posting at once (on an empty table each time).
+    """
     token = manage(
         env,
         "shell",
@@ -360,9 +376,10 @@ def measure_api(env: dict[str, str], database: str, count: int) -> Measurement:
         bodies.append(json.dumps({"records": batch}).encode())
 
     port = free_port()
+    # Threaded, as a WSGI server with a thread per client would serve them.
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-         "--noreload", "--nothreading", "--skip-checks"],
+         "--noreload", "--skip-checks"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -370,17 +387,27 @@ def measure_api(env: dict[str, str], database: str, count: int) -> Measurement:
     )  # fmt: skip
     try:
         wait_for_port(port)
-        client_cpu = process_cpu(str(server.pid)) + time.process_time()
-        with ServerCpu(database) as postgres:
-            started = time.perf_counter()
-            for body in bodies:
-                post(port, token, body)
-            seconds = time.perf_counter() - started
-        cpu = process_cpu(str(server.pid)) + time.process_time() - client_cpu
-        return Measurement(count, seconds, cpu + postgres.seconds)
+        measured = {}
+        for number in clients:
+            empty_consultations(url)
+            with ServerCpu(_name(url)) as postgres:
+                client_cpu = process_cpu(str(server.pid)) + time.process_time()
+                seconds = _post_all(port, token, bodies, number)
+                cpu = process_cpu(str(server.pid)) + time.process_time() - client_cpu
+            measured[number] = Measurement(count, seconds, cpu + postgres.seconds)
+        return measured
     finally:
         server.terminate()
         server.wait(30)
+
+
+def _post_all(port: int, token: str, bodies: list[bytes], clients: int) -> float:
+    """Post `bodies`, `clients` requests at a time; return the seconds it took."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for _answer in pool.map(partial(post, port, token), bodies):
+            pass
+    return time.perf_counter() - started
 
 
 def post(port: int, token: str, body: bytes) -> None:
