@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from analytics.buckets import BUCKET_US, from_us, to_us
 from analytics.grouping import grouping_of
@@ -204,3 +205,24 @@ def test_selectors_on_an_empty_range_return_nothing() -> None:
 
     # Then none returns a key
     assert [len(result.keys) for result in results] == [0, 0, 0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="planner settings are PostgreSQL's"
+)
+def test_summing_inside_a_transaction_leaves_its_planner_settings_as_they_were() -> (
+    None
+):
+    # Given a transaction (the test's) whose planner may sort and compile
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+    TrafficAggregate.objects.create(grouping=0, bucket_start=START, volume=3)
+
+    # When sums are read, which rules out sorts and JIT for their own statement
+    sums = get_traffic_sums(_scope(LocalKey.day()), ["volume"])
+
+    # Then the transaction's later statements may sort and compile again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_sort'), current_setting('jit')")
+        assert cursor.fetchone() == ("on", "on")
+    assert sums.values.tolist() == [[3]]
