@@ -10,9 +10,9 @@ consultations as a CSV file and measures, each on an empty consultation table:
 - COPY of the CSV file into a bare table with the file's columns and types;
 - `manage.py import_consultations` on that file (the rate is the command's own
   figure, without the interpreter's start-up, which is printed apart);
-- the bulk API, 5,000 records a POST, through `manage.py runserver` (a thread per
-  request), the bodies encoded before the clock starts: from one client that
-  waits for each answer, then from two clients posting at once;
+- the bulk API, 5,000 records a POST, through `manage.py runserver`, the bodies
+  encoded before the clock starts: from one client that waits for each answer,
+  then from two such clients at once, each served by its own server process;
 - the import command's peak resident memory for --rows and --memory-rows rows.
 
 Each rate is given per wall-clock second and per CPU second of client and server
@@ -39,7 +39,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000
 COPY_TARGET, API_TARGET = 8, 16
 # Requests in flight at once: one client waiting for each answer, and as many
-# clients as the machine has cores, as integrators pushing from several
-# producers would keep a server busy.
+# clients as the machine has cores, as integrators pushing from several producers
+# keep a server of as many worker processes busy.
 API_CLIENTS = (1, 2)
 API_CLIENT_LABELS = {1: "one client", 2: "two clients"}
 COLUMNS = {
@@ -375,37 +374,64 @@ def measure_api(
     while batch := [record for _, record in zip(range(BATCH), iterator, strict=False)]:
         bodies.append(json.dumps({"records": batch}).encode())
 
-    port = free_port()
-    # Threaded, as a WSGI server with a thread per client would serve them.
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-         "--noreload", "--skip-checks"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    # A server process per client, as a WSGI server's worker processes serve them.
+    ports = [free_port() for _ in range(max(clients))]
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+                "--nothreading",
+                "--skip-checks",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
     try:
-        wait_for_port(port)
+        for port in ports:
+            wait_for_port(port)
         measured = {}
         for number in clients:
             empty_consultations(url)
+            pids = [str(server.pid) for server in servers[:number]]
             with ServerCpu(_name(url)) as postgres:
-                client_cpu = process_cpu(str(server.pid)) + time.process_time()
-                seconds = _post_all(port, token, bodies, number)
-                cpu = process_cpu(str(server.pid)) + time.process_time() - client_cpu
+                client_cpu = sum(map(process_cpu, pids)) + time.process_time()
+                seconds = _post_all(ports[:number], token, bodies)
+                cpu = sum(map(process_cpu, pids)) + time.process_time() - client_cpu
             measured[number] = Measurement(count, seconds, cpu + postgres.seconds)
         return measured
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+            server.wait(30)
 
 
-def _post_all(port: int, token: str, bodies: list[bytes], clients: int) -> float:
-    """Post `bodies`, `clients` requests at a time; return the seconds it took."""
+def _post_all(ports: list[int], token: str, bodies: list[bytes]) -> float:
+    """
+    Post `bodies` from a client per port, each waiting for its answers; return the
+    seconds it took.
+    """
+    pending = iter(bodies)
+    lock = threading.Lock()
+
+    def client(port: int) -> None:
+        while True:
+            with lock:
+                body = next(pending, None)
+            if body is None:
+                return
+            post(port, token, body)
+
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        for _answer in pool.map(partial(post, port, token), bodies):
+    with ThreadPoolExecutor(max_workers=len(ports)) as pool:
+        for _done in pool.map(client, ports):
             pass
     return time.perf_counter() - started
 
