@@ -7,9 +7,10 @@ can act on. They run for every field of millions of records, so they are plain
 closures; the ones for values that repeat (codes, zones, countries) remember what
 they accepted.
 
-Parsing record by record is what keeps the import command at about 1/15 of
-PostgreSQL's COPY rate rather than the 1/8 aimed for (docs/benchmarks.md): getting
-there needs a chunk validated column by column or inside the database.
+Parsing record by record is half of what keeps the import command at about 1/16
+of PostgreSQL's COPY rate rather than the 1/8 aimed for (docs/benchmarks.md):
+getting there needs a chunk validated column by column or inside the database, and
+a cheaper write than five indexes and the aggregates' change log per row.
 """
 
 import re
