@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command, load_command_class
-from django.db import transaction
+from django.db import connection, transaction
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
@@ -100,6 +100,10 @@ def frame(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Frame:
             )
         )
         transaction.set_rollback(True)
+    # The connection opened for this module's data can outlive the test
+    # session's own, which would keep the test database from being dropped.
+    with django_db_blocker.unblock():
+        connection.close()
 
     started, responded, line, kind, converted, zone, rating, abandoned = zip(
         *rows, strict=True
