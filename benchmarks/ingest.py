@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,8 +51,7 @@ COPY_TARGET, API_TARGET = 8, 16
 # Requests in flight at once: one client waiting for each answer, and as many
 # clients as the machine has cores, as integrators pushing from several producers
 # keep a server of as many worker processes busy.
-API_CLIENTS = (1, 2)
-API_CLIENT_LABELS = {1: "one client", 2: "two clients"}
+API_CLIENTS = {1: "one client", 2: "two clients"}
 COLUMNS = {
     "source": "text",
     "external_id": "text",
@@ -252,8 +251,8 @@ def report(results: dict[str, Any], options: argparse.Namespace) -> None:
         ("import command", "import", COPY_TARGET),
         ("  with interpreter start-up", "import_wall", COPY_TARGET),
         *(
-            (f"bulk API, {API_CLIENT_LABELS[clients]}", f"api_{clients}", API_TARGET)
-            for clients in API_CLIENTS
+            (f"bulk API, {label}", f"api_{clients}", API_TARGET)
+            for clients, label in API_CLIENTS.items()
         ),
     ]:
         measured: Measurement = results[key]
@@ -353,7 +352,7 @@ def measure_copy(url: str, path: Path, rows: int) -> Measurement:
 
 
 def measure_api(
-    env: dict[str, str], url: str, count: int, clients: tuple[int, ...]
+    env: dict[str, str], url: str, count: int, clients: Collection[int]
 ) -> dict[int, Measurement]:
     """
     Return how fast the bulk endpoint stores rows, BATCH records a request, for

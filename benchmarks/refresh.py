@@ -16,12 +16,11 @@ takes the large store as it is from an existing database, such as the one
 Then, in rounds that alternate between the stores, --new consultations of the
 year's last day are inserted and --changed consultations drawn from the year's last
 --changed-days days (by default the whole year) are changed, and the refresh that
-absorbs them is timed. The first --warm-up rounds
-are not counted: they bring the day that every round adds to into PostgreSQL's
-buffers, as five-minute refreshes keep it there in service. It prints the median
-round per store and the ratio of the large store's to the small one's. A database it
-created is dropped at the end, also after a failure; a reused one loses only the
-schema of the small store.
+absorbs them is timed. The first --warm-up rounds are not counted: they bring the
+day that every round adds to into PostgreSQL's buffers, as five-minute refreshes
+keep it there in service. It prints the median round per store and the ratio of
+the large store's to the small one's. A database it created is dropped at the end,
+also after a failure; a reused one loses only the schema of the small store.
 """
 
 import argparse
