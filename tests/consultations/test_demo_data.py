@@ -77,32 +77,32 @@ class Frame:
 
 @pytest.fixture(scope="module")
 def frame(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Frame:
-    with django_db_blocker.unblock(), transaction.atomic():
-        result = generate_demo_data(
-            DemoOptions(
-                days=61,
-                per_day=800,
-                seed=PATTERN_SEED,
-                end=END,
-                time_zone=BUSINESS_ZONE,
-            )
-        )
-        rows = list(
-            Consultation.objects.filter(source="demo").values_list(
-                "started_at",
-                "first_response_at",
-                "business_line__code",
-                "consultation_type__code",
-                "converted",
-                "customer_timezone",
-                "satisfaction",
-                "abandoned",
-            )
-        )
-        transaction.set_rollback(True)
-    # The connection opened for this module's data can outlive the test
-    # session's own, which would keep the test database from being dropped.
     with django_db_blocker.unblock():
+        with transaction.atomic():
+            result = generate_demo_data(
+                DemoOptions(
+                    days=61,
+                    per_day=800,
+                    seed=PATTERN_SEED,
+                    end=END,
+                    time_zone=BUSINESS_ZONE,
+                )
+            )
+            rows = list(
+                Consultation.objects.filter(source="demo").values_list(
+                    "started_at",
+                    "first_response_at",
+                    "business_line__code",
+                    "consultation_type__code",
+                    "converted",
+                    "customer_timezone",
+                    "satisfaction",
+                    "abandoned",
+                )
+            )
+            transaction.set_rollback(True)
+        # The connection opened for this module's data can outlive the test
+        # session's own, which would keep the test database from being dropped.
         connection.close()
 
     started, responded, line, kind, converted, zone, rating, abandoned = zip(
