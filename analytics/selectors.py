@@ -42,8 +42,6 @@ _EPOCH_SECONDS = {
     "postgresql": "date_part('epoch', bucket_start)::bigint",
     "sqlite": "CAST(strftime('%%s', bucket_start) AS INTEGER)",
 }
-# The largest of several values in one row.
-_GREATEST = {"postgresql": "GREATEST", "sqlite": "max"}
 
 
 @dataclass(frozen=True)
@@ -134,18 +132,16 @@ def get_load(scope: LocalScope) -> KeyedSums:
     """
     selection = _Selection.of(scope.slice_filter)
     key, key_parameters = _local_key(scope)
-    greatest = _GREATEST[connection.vendor]
     table = TrafficAggregate._meta.db_table
     if selection.one_row_per_bucket:
         rows_of_buckets = (
-            f"SELECT bucket_start, busy_us AS busy, "
-            f"{greatest}({', '.join(SAMPLE_FIELDS)}) AS peak "
+            f"SELECT bucket_start, busy_us AS busy, {_greatest(SAMPLE_FIELDS)} AS peak "
             f"FROM {table} WHERE {selection.where}"
         )
     else:
-        samples = ", ".join(f"SUM({name})" for name in SAMPLE_FIELDS)
+        samples = _greatest([f"SUM({name})" for name in SAMPLE_FIELDS])
         rows_of_buckets = (
-            f"SELECT bucket_start, SUM(busy_us) AS busy, {greatest}({samples}) AS peak "
+            f"SELECT bucket_start, SUM(busy_us) AS busy, {samples} AS peak "
             f"FROM {table} WHERE {selection.where} GROUP BY bucket_start"
         )
     rows = _fetch(
@@ -292,8 +288,18 @@ def _local_key(scope: LocalScope) -> tuple[str, list]:
 
 
 def _summed(name: str) -> str:
+    # A measure is NULL where it is zero, and so is the sum of NULLs alone.
     # PostgreSQL sums big integers as numeric; every total fits 64 bits.
-    return f"CAST(SUM({name}) AS BIGINT)"
+    return f"CAST(COALESCE(SUM({name}), 0) AS BIGINT)"
+
+
+def _greatest(values: Sequence[str]) -> str:
+    """Return the SQL of the largest of several values of a row, NULL read as 0."""
+    if connection.vendor == "postgresql":
+        # GREATEST passes over NULLs, and is NULL only if every value is.
+        return f"COALESCE(GREATEST({', '.join(values)}), 0)"
+    # SQLite's max() of several values is NULL as soon as one of them is.
+    return f"max({', '.join(f'COALESCE({value}, 0)' for value in values)})"
 
 
 def _fetch(sql: str, parameters: list) -> list[tuple]:

@@ -3,10 +3,11 @@ Add grouped deltas to the aggregate tables.
 
 One upsert per table adds each delta to its row (creating missing rows), then rows
 left all zero are removed so that incremental refreshes and a full rebuild leave the
-same rows behind. PostgreSQL receives the deltas through a binary COPY, encoded by
-numpy, into a temporary table, and the upsert returns the rows it left empty;
-other databases get a batched INSERT of the same statement and a batched DELETE of
-the same keys where they are empty.
+same rows behind. Zero measures travel and are stored as NULL (see `models.py`).
+PostgreSQL receives the deltas through a binary COPY, encoded by numpy, into a
+temporary table, and the upsert returns the rows it left empty; other databases get
+a batched INSERT of the same statement and a batched DELETE of the same keys where
+they are empty.
 """
 
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,9 @@ from .contributions import Deltas
 POSTGRES_EPOCH_US = 946_684_800 * 1_000_000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
+# A field: its length in bytes (-1 for NULL), then the value.
+COPY_LENGTH_SIZE = 4
+COPY_FIELD = np.dtype([("length", ">i4"), ("value", ">i8")])
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,13 @@ TRAFFIC = _Table(
     TrafficAggregate._meta.db_table,
     KEY_FIELDS,
     TRAFFIC_MEASURES,
-    "volume = 0 AND busy_us = 0",
+    "COALESCE(volume, 0) = 0 AND COALESCE(busy_us, 0) = 0",
 )
 LATENCY = _Table(
-    LatencyHistogram._meta.db_table, KEY_FIELDS, LATENCY_MEASURES, "measured = 0"
+    LatencyHistogram._meta.db_table,
+    KEY_FIELDS,
+    LATENCY_MEASURES,
+    "COALESCE(measured, 0) = 0",
 )
 
 
@@ -80,8 +87,12 @@ def clear_aggregates() -> None:
 
 
 def _conflict_clause(table: _Table) -> str:
+    # Either side may be NULL for zero: the sum where both are given, else the one
+    # that is, and NULL again where the sum comes to zero.
     return f"ON CONFLICT ({', '.join(table.keys)}) DO UPDATE SET " + ", ".join(
-        f"{m} = {table.name}.{m} + EXCLUDED.{m}" for m in table.measures
+        f"{m} = NULLIF(COALESCE({table.name}.{m} + EXCLUDED.{m}, "
+        f"{table.name}.{m}, EXCLUDED.{m}), 0)"
+        for m in table.measures
     )
 
 
@@ -116,17 +127,26 @@ def _upsert_by_copy(table: _Table, keys: np.ndarray, values: np.ndarray) -> None
 
 
 def _binary_rows(names: Sequence[str], keys: np.ndarray, values: np.ndarray) -> bytes:
-    """Encode key and measure columns as COPY BINARY rows of 8-byte fields."""
+    """
+    Encode key and measure columns as COPY BINARY rows of 8-byte fields, each zero
+    measure as a NULL: a length of -1 with no value after it.
+    """
     matrix = np.column_stack([keys, values]).astype(np.int64)
     matrix[:, list(names).index("bucket_start")] -= POSTGRES_EPOCH_US
-    field = np.dtype([("length", ">i4"), ("value", ">i8")])
-    rows = np.empty(
-        len(matrix), dtype=[("count", ">i2"), ("fields", field, matrix.shape[1])]
-    )
-    rows["count"] = matrix.shape[1]
-    rows["fields"]["length"] = 8
+    count, width = matrix.shape
+    null = np.zeros((count, width), dtype=bool)
+    null[:, len(names) :] = values == 0
+
+    rows = np.empty(count, dtype=[("count", ">i2"), ("fields", COPY_FIELD, width)])
+    rows["count"] = width
+    rows["fields"]["length"] = np.where(null, -1, 8)
     rows["fields"]["value"] = matrix
-    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+    # Keep every byte but the value bytes of NULL fields, row after row.
+    kept = np.ones((count, width, COPY_FIELD.itemsize), dtype=bool)
+    kept[null, COPY_LENGTH_SIZE:] = False
+    kept = np.column_stack([np.ones((count, 2), dtype=bool), kept.reshape(count, -1)])
+    encoded = rows.view(np.uint8).reshape(count, -1)[kept]
+    return COPY_HEADER + encoded.tobytes() + COPY_TRAILER
 
 
 def _upsert_by_insert(table: _Table, keys: np.ndarray, values: np.ndarray) -> None:
@@ -159,4 +179,4 @@ def _rows(
     }
     for key, measures in zip(key_values.tolist(), measure_values.tolist(), strict=True):
         key[bucket_column] = buckets[key[bucket_column]]
-        yield (*key, *measures)
+        yield (*key, *(value or None for value in measures))

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -241,7 +242,10 @@ def _stored_totals() -> dict[str, Any]:
     per_channel = (
         TrafficAggregate.objects.filter(grouping=PER_CHANNEL)
         .values_list("channel")
-        .annotate(*(Sum(name) for name in TRAFFIC_MEASURES))
+        .annotate(
+            # A measure is NULL where its sum is zero.
+            **{f"{name}_total": Coalesce(Sum(name), 0) for name in TRAFFIC_MEASURES}
+        )
     )
     per_bucket = TrafficAggregate.objects.filter(grouping=0, volume__gt=0)
     waits = LatencyHistogram.objects.filter(grouping=0).aggregate(

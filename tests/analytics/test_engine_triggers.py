@@ -7,6 +7,7 @@ on a migrated temporary database, since the test database is PostgreSQL.
 """
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -255,6 +256,8 @@ def test_trigger_sqlite_refresh_equals_rebuild(tmp_path: Path) -> None:
     ]
     assert outcome["applied"] == [3, 2, 2, 0]
     assert outcome["volume at 09:00"] == 1
+    # In progress for 12 of the bucket's 15 minutes: the others are NULL, not 0.
+    assert outcome["most in progress"] == 1
     assert outcome["refreshed"] == outcome["rebuilt"]
     # One consultation left, within one bucket: a row per stored grouping.
     assert len(outcome["refreshed"]["traffic"]) == len(GROUPINGS)
@@ -288,10 +291,14 @@ def sqlite_scenario() -> None:
     nine = TrafficAggregate.objects.get(
         grouping=0, bucket_start=EPOCH + dt.timedelta(hours=9)
     )
+    concurrency = io.StringIO()
+    day = ["--from", EPOCH.date().isoformat(), "--to", "2024-03-02", "--tz", "UTC"]
+    call_command("report", "concurrency", *day, stdout=concurrency)
     outcome = {
         "triggers": triggers,
         "applied": applied,
         "volume at 09:00": nine.volume,
+        "most in progress": json.loads(concurrency.getvalue())["overall"]["max"],
         "refreshed": refreshed,
         "rebuilt": read_aggregate_rows(),
     }

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 
 from analytics.buckets import to_us
 from analytics.engine.contributions import Deltas
@@ -34,27 +35,35 @@ HISTOGRAM_ROWS = ("analytics", "0004_latency_histogram_rows")
 
 
 @pytest.fixture
-def migrate_to() -> Iterator[Callable[[tuple[str, str]], None]]:
-    def migrate(target: tuple[str, str]) -> None:
+def migrate_to() -> Iterator[Callable[[tuple[str, str]], StateApps]]:
+    """Migrate to a target; return the models as they are there."""
+
+    def migrate(target: tuple[str, str]) -> StateApps:
         executor = MigrationExecutor(connection)
         executor.migrate([target])
+        return executor.loader.project_state(target).apps
 
     yield migrate
     # Whatever happened, the next test finds the latest schema.
+    _migrate_to_latest()
+
+
+def _migrate_to_latest() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_histogram_rows_migration_has_the_next_refresh_count_everything_again(
-    migrate_to: Callable[[tuple[str, str]], None],
+    migrate_to: Callable[[tuple[str, str]], StateApps],
     create_consultations: Callable[..., list[Consultation]],
     aggregate_rows: Callable[[], dict],
 ) -> None:
     # Given consultations stored before the histograms moved to rows of their
     # own, and a traffic row left from an earlier refresh
-    migrate_to(BEFORE_HISTOGRAM_ROWS)
+    before = migrate_to(BEFORE_HISTOGRAM_ROWS)
     create_consultations(300, days=4)
-    TrafficAggregate.objects.create(grouping=0, bucket_start=EPOCH, volume=99)
+    traffic_then = before.get_model("analytics", "TrafficAggregate")
+    traffic_then.objects.create(grouping=0, bucket_start=EPOCH, volume=99)
 
     # When the migration runs
     migrate_to(HISTOGRAM_ROWS)
@@ -64,7 +73,9 @@ def test_histogram_rows_migration_has_the_next_refresh_count_everything_again(
     assert RebuildPiece.objects.filter(done=False).count() >= 4
     assert not TrafficAggregate.objects.exists()
 
-    # And the next refresh counts every consultation, histograms included
+    # And once the later migrations ran too, the next refresh counts every
+    # consultation, histograms included
+    _migrate_to_latest()
     refresh_aggregates()
     refreshed = aggregate_rows()
     assert LatencyHistogram.objects.exists()
