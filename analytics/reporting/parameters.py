@@ -299,16 +299,27 @@ def parse_report_parameters(
 def _validate(report: "Report", data: QueryDict) -> tuple[dict, dict[str, Any]]:
     """Return the cleaned shared parameters and the report's validated options."""
     option_fields = _option_fields(report)
-    filterset = ReportFilterSet(data, queryset=Consultation.objects.none())
+    shared = _shared_parameters_form()(data)
     options = _bind_options(report, option_fields, data)
     errors = _misused_parameters(option_fields, data)
-    if not filterset.is_valid():
-        _merge(errors, filterset.errors)
+    if not shared.is_valid():
+        _merge(errors, shared.errors)
     if options is not None and not options.is_valid():
         _merge(errors, options.errors)
     if errors:
         raise ReportParameterError(errors)
-    return filterset.form.cleaned_data, dict(options.validated_data) if options else {}
+    return shared.cleaned_data, dict(options.validated_data) if options else {}
+
+
+@cache
+def _shared_parameters_form() -> type[forms.Form]:
+    """
+    Return the form that validates the shared parameters, built once.
+
+    Reports only validate with the filter set, so its form is all they need; a
+    filter set per request would copy every filter and build a form class anew.
+    """
+    return ReportFilterSet(queryset=Consultation.objects.none()).get_form_class()
 
 
 def _bind_options(
