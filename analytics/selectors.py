@@ -9,11 +9,12 @@ constant UTC offset (`localtime.offset_segments`), within which the key is integ
 arithmetic on a bucket's epoch seconds, so that a year of 15-minute buckets comes
 back as a few hundred rows rather than one row per bucket.
 
-Summing a year of one series (35,040 buckets) takes 10 to 12 ms, about 6 of them
-reading the rows and the rest computing and hashing their local keys; with the
-request's own 6 ms around it, the day distribution with two filters answers 49 to
-59 times faster than a raw GROUP BY of ten million consultations, so at times just
-short of the 50 aimed for (docs/benchmarks.md).
+Summing a year of one series (35,040 buckets) takes 10 to 16 ms, depending on the
+machine: about two thirds of it walking the key index, the rest reading the rows
+and computing and hashing their local keys. With the request's own 5 to 8 ms
+around it, the day distribution with two filters answers 49 to 59 times faster
+than a raw GROUP BY of ten million consultations, so at times just short of the
+50 aimed for (docs/benchmarks.md).
 """
 
 import datetime as dt
