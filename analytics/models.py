@@ -13,8 +13,8 @@ A measure that sums to zero is stored as NULL. Most rows of the finer groupings
 count a handful of consultations, so most of their measures, and nearly all of
 their histogram bins, are zero; PostgreSQL stores a NULL as one bit, where a zero
 takes the column's full width. Ten million consultations over a year then need
-18 GB of aggregates instead of 25 (the histograms 5.5 GB instead of 10), and reads
-and refreshes go through fewer pages. Readers treat NULL as zero (`selectors.py`);
+18 GiB of aggregates instead of 24 (the histograms 5.5 GiB instead of 9.9), and
+reads and refreshes go through fewer pages. Readers treat NULL as zero (`selectors.py`);
 rows written before the engine stored NULLs keep their zeros until a rebuild
 rewrites them, which reads the same.
 """

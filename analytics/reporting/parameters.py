@@ -202,7 +202,7 @@ _codes_help = lazy(_format_codes_help, str)
 
 
 class ReportFilterSet(django_filters.FilterSet):
-    """The shared report parameters; validate with `is_valid()`, read `form`."""
+    """The shared report parameters; reports validate them with its form class."""
 
     # `from` is a Python keyword, so it is declared through the class namespace.
     locals()["from"] = IsoDateFilter(
