@@ -14,9 +14,9 @@ count a handful of consultations, so most of their measures, and nearly all of
 their histogram bins, are zero; PostgreSQL stores a NULL as one bit, where a zero
 takes the column's full width. Ten million consultations over a year then need
 18 GiB of aggregates instead of 24 (the histograms 5.5 GiB instead of 9.9), and
-reads and refreshes go through fewer pages. Readers treat NULL as zero (`selectors.py`);
-rows written before the engine stored NULLs keep their zeros until a rebuild
-rewrites them, which reads the same.
+reads and refreshes go through fewer pages. Readers treat NULL as zero
+(`selectors.py`); rows written before the engine stored NULLs keep their zeros
+until a rebuild or a refresh rewrites them, which reads the same.
 """
 
 from django.db import models

@@ -31,7 +31,6 @@ POSTGRES_EPOCH_US = 946_684_800 * 1_000_000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
 # A field: its length in bytes (-1 for NULL), then the value.
-COPY_LENGTH_SIZE = 4
 COPY_FIELD = np.dtype([("length", ">i4"), ("value", ">i8")])
 
 
@@ -40,7 +39,8 @@ class _Table:
     name: str
     keys: tuple[str, ...]
     measures: tuple[str, ...]
-    # Rows left with no consultation.
+    # Rows left with no consultation. Every upsert stores each measure of the rows
+    # it writes as NULL or non-zero, so a written row never holds a 0.
     empty: str
 
 
@@ -48,13 +48,10 @@ TRAFFIC = _Table(
     TrafficAggregate._meta.db_table,
     KEY_FIELDS,
     TRAFFIC_MEASURES,
-    "COALESCE(volume, 0) = 0 AND COALESCE(busy_us, 0) = 0",
+    "volume IS NULL AND busy_us IS NULL",
 )
 LATENCY = _Table(
-    LatencyHistogram._meta.db_table,
-    KEY_FIELDS,
-    LATENCY_MEASURES,
-    "COALESCE(measured, 0) = 0",
+    LatencyHistogram._meta.db_table, KEY_FIELDS, LATENCY_MEASURES, "measured IS NULL"
 )
 
 
@@ -142,9 +139,10 @@ def _binary_rows(names: Sequence[str], keys: np.ndarray, values: np.ndarray) -> 
     rows["fields"]["length"] = np.where(null, -1, 8)
     rows["fields"]["value"] = matrix
     # Keep every byte but the value bytes of NULL fields, row after row.
-    kept = np.ones((count, width, COPY_FIELD.itemsize), dtype=bool)
-    kept[null, COPY_LENGTH_SIZE:] = False
-    kept = np.column_stack([np.ones((count, 2), dtype=bool), kept.reshape(count, -1)])
+    field_bytes = np.ones((count, width, COPY_FIELD.itemsize), dtype=bool)
+    field_bytes[null, COPY_FIELD.fields["value"][1] :] = False
+    count_bytes = np.ones((count, rows.dtype["count"].itemsize), dtype=bool)
+    kept = np.column_stack([count_bytes, field_bytes.reshape(count, -1)])
     encoded = rows.view(np.uint8).reshape(count, -1)[kept]
     return COPY_HEADER + encoded.tobytes() + COPY_TRAILER
 
