@@ -1,6 +1,13 @@
-"""Turn one incoming record (a mapping of record keys) into parsed values."""
+"""
+Turn a chunk of incoming records (mappings of record keys) into parsed columns.
 
-from collections.abc import Mapping
+A chunk is parsed a record key at a time, not a record at a time: the same parser
+runs over every value of a column, which is what makes millions of records cheap.
+A record with a bad value is rejected naming its first bad key, in the record's own
+key order, as if it had been read key by key.
+"""
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -20,8 +27,33 @@ from .fields import (
     remembering,
     text,
 )
+from .results import Rejection
 
 Key = tuple[str, str]
+KEY_FIELDS = ("source", "external_id")
+
+
+class Absent:
+    """The value of a key that a record did not carry: the stored value stays."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = Absent()
+
+
+class Invalid:
+    """A value that failed its check, standing in a column until the row is dropped."""
+
+    __slots__ = ("field", "reason")
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+
 
 # What a key present with null or "" stores. Keys missing here may not be empty.
 EMPTY_VALUES: dict[str, Any] = {
@@ -43,23 +75,33 @@ EMPTY_VALUES: dict[str, Any] = {
 
 
 @dataclass(slots=True)
-class ParsedRecord:
+class ParsedChunk:
     """
-    The parsed values of one record, keyed by record key.
+    The parsed values of the records of a chunk that passed their field checks.
 
-    `values` holds only the keys the record carried (absent keys keep what is
-    stored); references are still codes and external ids. `country` is the
-    customer's country when the record gave one.
+    Row i is the record at `indexes[i]` (`records[i]` as sent), stored under
+    `keys[i]`. `values` maps each record key that some record carried, other than
+    the key fields, to its column: parsed values, ABSENT where a record did not
+    carry the key. `complete` names the columns without ABSENT. References are
+    still codes and external ids.
     """
 
-    index: int
-    key: Key
-    values: dict[str, Any]
-    country: str | None
+    indexes: list[int]
+    records: list[Mapping[str, Any]]
+    keys: list[Key]
+    values: dict[str, list[Any]]
+    complete: set[str]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def countries(self) -> list[Any]:
+        """Return each row's customer country: a code, or None or ABSENT for none."""
+        return self.values.get("customer_country") or [ABSENT] * len(self)
 
 
-class RecordReader:
-    """Parse records field by field; cheap enough to run on millions of rows."""
+class ChunkReader:
+    """Parse chunks of records column by column."""
 
     def __init__(self, *, naive_timezone: tzinfo | None, latest: datetime) -> None:
         moment = moment_parser(naive_timezone=naive_timezone, latest=latest)
@@ -80,36 +122,110 @@ class RecordReader:
             "customer": external_id,
             "customer_country": remembering(parse_country),
             "agent": remembering(external_id),
-            "converted": parse_bool,
-            "satisfaction": parse_satisfaction,
-            "abandoned": parse_bool,
-            "message_count": parse_message_count,
+            "converted": remembering(parse_bool),
+            "satisfaction": remembering(parse_satisfaction),
+            "abandoned": remembering(parse_bool),
+            "message_count": remembering(parse_message_count),
         }
 
-    def read(self, record: Any, index: int) -> ParsedRecord:
-        """Return the parsed record; raise FieldError naming the first bad field."""
-        if not isinstance(record, Mapping):
-            raise FieldError(gettext("Each record must be an object."), "record")
+    def read(
+        self, records: Sequence[Any], first_index: int
+    ) -> tuple[ParsedChunk, list[Rejection]]:
+        """Return the parsed chunk and the rejections of the records that failed."""
+        rejected: list[Rejection] = []
+        mappings: list[Mapping[str, Any]] = []
+        indexes: list[int] = []
+        for index, record in enumerate(records, first_index):
+            if type(record) is dict or isinstance(record, Mapping):
+                mappings.append(record)
+                indexes.append(index)
+            else:
+                reason = gettext("Each record must be an object.")
+                rejected.append(Rejection(index, "record", reason))
 
-        parsers = self.parsers
-        values: dict[str, Any] = {}
-        for key, value in record.items():
-            parse = parsers.get(key)
-            if parse is None:
-                raise FieldError(gettext("Unknown field."), str(key))
-            if value is None or value == "":
-                if key not in EMPTY_VALUES:
-                    raise FieldError(gettext("This field may not be empty."), key)
-                values[key] = EMPTY_VALUES[key]
-                continue
-            try:
-                values[key] = parse(value)
-            except FieldError as error:
-                error.field = key
-                raise
+        columns: dict[str, list[Any]] = {}
+        complete: set[str] = set()
+        bad: set[int] = set()
+        for key in set().union(*mappings):
+            column, absent = self._parse_column(key, mappings, bad)
+            columns[key] = column
+            if not absent:
+                complete.add(key)
+        for key in KEY_FIELDS:
+            if key not in complete:
+                column = columns.setdefault(key, [ABSENT] * len(mappings))
+                required = Invalid(gettext("This field is required."), key)
+                for row, value in enumerate(column):
+                    if value is ABSENT:
+                        column[row] = required
+                        bad.add(row)
 
-        for key in ("source", "external_id"):
-            if key not in values:
-                raise FieldError(gettext("This field is required."), key)
-        key = (values.pop("source"), values.pop("external_id"))
-        return ParsedRecord(index, key, values, values.pop("customer_country", None))
+        if bad:
+            for row in sorted(bad):
+                field, reason = first_fault(mappings[row], columns, row)
+                rejected.append(Rejection(indexes[row], field, reason))
+            kept = [row for row in range(len(mappings)) if row not in bad]
+            columns = {
+                key: [column[row] for row in kept] for key, column in columns.items()
+            }
+            mappings = [mappings[row] for row in kept]
+            indexes = [indexes[row] for row in kept]
+
+        keys = list(zip(columns.pop("source"), columns.pop("external_id"), strict=True))
+        complete.difference_update(KEY_FIELDS)
+        return ParsedChunk(indexes, mappings, keys, columns, complete), rejected
+
+    def _parse_column(
+        self, key: Any, records: list[Mapping[str, Any]], bad: set[int]
+    ) -> tuple[list[Any], bool]:
+        """Parse the values of `key`; return them and whether a record lacked it."""
+        parse = self.parsers.get(key)
+        if parse is None:
+            return self._unknown_column(key, records, bad), True
+        empty = EMPTY_VALUES.get(key, ABSENT)
+        parsed: list[Any] = []
+        append = parsed.append
+        absent = False
+        for row, record in enumerate(records):
+            value = record.get(key, ABSENT)
+            if value is ABSENT:
+                absent = True
+                append(ABSENT)
+            elif value is None or value == "":
+                if empty is ABSENT:
+                    bad.add(row)
+                    append(Invalid(gettext("This field may not be empty.")))
+                else:
+                    append(empty)
+            else:
+                try:
+                    append(parse(value))
+                except FieldError as error:
+                    bad.add(row)
+                    append(Invalid(error.reason))
+        return parsed, absent
+
+    @staticmethod
+    def _unknown_column(
+        key: Any, records: list[Mapping[str, Any]], bad: set[int]
+    ) -> list[Any]:
+        unknown = Invalid(gettext("Unknown field."))
+        column: list[Any] = []
+        for row, record in enumerate(records):
+            if key in record:
+                bad.add(row)
+                column.append(unknown)
+            else:
+                column.append(ABSENT)
+        return column
+
+
+def first_fault(
+    record: Mapping[str, Any], columns: dict[str, list[Any]], row: int
+) -> tuple[str, str]:
+    """Return the field and reason of a record's first invalid value, in its order."""
+    faults = [key for key in record if type(columns[key][row]) is Invalid]
+    faults += [key for key in KEY_FIELDS if key not in record]
+    key = faults[0]
+    invalid: Invalid = columns[key][row]
+    return invalid.field or str(key), invalid.reason

@@ -10,7 +10,6 @@ behind.
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,8 @@ from ..models import (
 )
 from .fields import FieldError, country_timezone
 from .queries import one_of
-from .reading import Key, ParsedRecord
+from .reading import ABSENT, Invalid, Key, ParsedChunk
+from .rows import ROW_COLUMNS, Row
 
 DIMENSIONS: dict[str, type[Model]] = {
     "channel": Channel,
@@ -46,6 +46,11 @@ REFERENCE_COLUMNS: dict[str, str] = {
     "customer": "customer_id",
     "agent": "agent_id",
 }
+# Where each reference sits in a row.
+REFERENCE_POSITIONS: dict[int, str] = {
+    ROW_COLUMNS.index(column): kind for kind, column in REFERENCE_COLUMNS.items()
+}
+CUSTOMER = ROW_COLUMNS.index("customer_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +83,35 @@ class References:
         self.customers: dict[str, CustomerState] = {}
         self.customer_ids: dict[int, str] = {}
         self.moved: dict[str, str] = {}
-        # How many Pending references `resolve` has handed out, so that callers
-        # can tell which rows hold one without looking.
-        self.pending_made = 0
 
-    def look_up(
-        self, records: Iterable[ParsedRecord], stored: dict[Key, dict[str, Any]]
-    ) -> None:
-        """Load the ids of everything `records` refer to, and their customers."""
-        records = list(records)
+    def look_up(self, chunk: ParsedChunk, stored: dict[Key, Row]) -> None:
+        """Load the ids of everything `chunk` refers to, and its customers."""
         for kind, model in DIMENSIONS.items():
-            self._look_up_codes(kind, model, records)
-        self._look_up_agents(records)
-        self._look_up_customers(records, stored)
+            self._look_up_codes(kind, model, chunk)
+        self._look_up_agents(chunk)
+        self._look_up_customers(chunk, stored)
+
+    def resolve_column(self, kind: str, codes: list[Any]) -> list[Any]:
+        """
+        Return the ids of `codes`, keeping None and ABSENT.
+
+        A code without a row becomes Pending, or Invalid when it may not be created.
+        """
+        ids = self.ids[kind]
+        resolved: list[Any] = []
+        append = resolved.append
+        for code in codes:
+            if code is ABSENT or code is None:
+                append(code)
+                continue
+            found = ids.get(code)
+            if found is None:
+                try:
+                    found = self.resolve(kind, code)
+                except FieldError as error:
+                    found = Invalid(error.reason, kind)
+            append(found)
+        return resolved
 
     def resolve(self, kind: str, code: str) -> Reference:
         """Return the id for `code`, or Pending; raise FieldError if not allowed."""
@@ -98,7 +119,6 @@ class References:
         if found is not None:
             return found
         if kind == "customer" or self.allow_new_dimensions:
-            self.pending_made += 1
             return Pending(kind, code)
         if kind == "agent":
             message = gettext(
@@ -151,24 +171,28 @@ class References:
             if state.id is not None:
                 self.moved[customer] = country
 
-    def create_pending(self, rows: Iterable[dict[str, Any]]) -> None:
+    def create_pending(self, rows: dict[Key, Row]) -> None:
         """Create the rows that `rows` refer to and put their ids in place."""
-        rows = list(rows)
         pending: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            for column in REFERENCE_COLUMNS.values():
-                value = row[column]
-                if isinstance(value, Pending):
+        waiting: list[Key] = []
+        for key, row in rows.items():
+            found = False
+            for position in REFERENCE_POSITIONS:
+                value = row[position]
+                if type(value) is Pending:
                     pending[value.kind].add(value.code)
+                    found = True
+            if found:
+                waiting.append(key)
         # Always in the same order, so that concurrent runs cannot deadlock.
         for kind in REFERENCE_COLUMNS:
             if pending[kind]:
                 self._create(kind, pending[kind])
-        for row in rows:
-            for column in REFERENCE_COLUMNS.values():
-                value = row[column]
-                if isinstance(value, Pending):
-                    row[column] = self.ids[value.kind][value.code]
+        for key in waiting:
+            rows[key] = tuple(
+                self.ids[value.kind][value.code] if type(value) is Pending else value
+                for value in rows[key]
+            )
 
     def store_countries(self) -> None:
         """Write the new countries that records gave existing customers."""
@@ -181,48 +205,35 @@ class References:
             )
         self.moved.clear()
 
-    def _look_up_codes(
-        self, kind: str, model: type[Model], records: list[ParsedRecord]
-    ) -> None:
-        known = self.ids[kind]
-        wanted = {r.values[kind] for r in records if r.values.get(kind) is not None}
-        wanted.difference_update(known)
+    def _look_up_codes(self, kind: str, model: type[Model], chunk: ParsedChunk) -> None:
+        wanted = _codes(chunk, kind).difference(self.ids[kind])
         if wanted:
-            known.update(
+            self.ids[kind].update(
                 model.objects.filter(one_of("code", wanted)).values_list("code", "id")
             )
 
-    def _look_up_agents(self, records: list[ParsedRecord]) -> None:
-        known = self.ids["agent"]
-        wanted = {r.values["agent"] for r in records if r.values.get("agent")}
-        wanted.difference_update(known)
-        if not wanted:
-            return
-        self._remember_agents(Agent.objects.filter(one_of("external_id", wanted)))
+    def _look_up_agents(self, chunk: ParsedChunk) -> None:
+        wanted = _codes(chunk, "agent").difference(self.ids["agent"])
+        if wanted:
+            self._remember_agents(Agent.objects.filter(one_of("external_id", wanted)))
 
     def _remember_agents(self, agents: QuerySet[Agent]) -> None:
         for code, id_, team in agents.values_list("external_id", "id", "team_id"):
             self.ids["agent"][code] = id_
             self.teams[id_] = team
 
-    def _look_up_customers(
-        self, records: list[ParsedRecord], stored: dict[Key, dict[str, Any]]
-    ) -> None:
+    def _look_up_customers(self, chunk: ParsedChunk, stored: dict[Key, Row]) -> None:
         if len(self.customers) > CUSTOMER_MEMORY:
             self.customers.clear()
             self.customer_ids.clear()
             self.ids["customer"].clear()
-        known = self.ids["customer"]
-        codes = {r.values["customer"] for r in records if r.values.get("customer")}
-        codes.difference_update(known)
+        codes = _codes(chunk, "customer").difference(self.ids["customer"])
         # A record that names no customer may still need the stored one: to fall
         # back to its zone or to give it a country.
         ids = {
-            stored[r.key]["customer_id"]
-            for r in records
-            if "customer" not in r.values
-            and r.key in stored
-            and (r.country or r.values.get("customer_timezone") == "")
+            stored[key][CUSTOMER]
+            for key in _keys_needing_stored_customer(chunk)
+            if key in stored
         }
         ids.difference_update(self.customer_ids)
         ids.discard(None)
@@ -299,3 +310,26 @@ class References:
     def _country_of(self, customer: str) -> str:
         state = self.customers.get(customer)
         return state.country if state is not None else ""
+
+
+def _codes(chunk: ParsedChunk, kind: str) -> set[str]:
+    codes = set(chunk.values.get(kind, ()))
+    codes.discard(ABSENT)
+    codes.discard(None)
+    return codes
+
+
+def _keys_needing_stored_customer(chunk: ParsedChunk) -> list[Key]:
+    """Return the keys of the records that give no customer but a country or ""."""
+    if "customer" in chunk.complete:
+        return []
+    customers = chunk.values.get("customer") or [ABSENT] * len(chunk)
+    countries = chunk.countries()
+    zones = chunk.values.get("customer_timezone") or [ABSENT] * len(chunk)
+    return [
+        key
+        for key, customer, country, zone in zip(
+            chunk.keys, customers, countries, zones, strict=True
+        )
+        if customer is ABSENT and (country not in (None, ABSENT) or zone == "")
+    ]

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from itertools import chain, islice
 from typing import Any
@@ -20,17 +20,17 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from .fields import FieldError, max_future_minutes
+from .fields import max_future_minutes
 from .merging import Plan, plan_chunk
-from .reading import Key, ParsedRecord, RecordReader
+from .reading import ChunkReader, Key
 from .references import References
 from .results import IngestResult, Rejection
+from .rows import Row
 from .storage import fetch_stored, write_rows
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5_000
-Rows = dict[Key, dict[str, Any]]
 
 
 def ingest(
@@ -43,7 +43,7 @@ def ingest(
     """
     Validate `records` and upsert the valid ones by (source, external_id).
 
-    Each record is a mapping of record keys (see `reading.RecordReader`); a key it
+    Each record is a mapping of record keys (see `records.RECORD_KEYS`); a key it
     does not carry keeps the stored value (the default for a new consultation), a
     key given as null or "" clears it. Unknown dimension codes and agents are
     created on first use when `allow_new_dimensions`, rejected otherwise; customers
@@ -81,7 +81,7 @@ def ingest_chunks(
     transaction). The references a chunk creates are committed before its rows
     when it runs outside a transaction on PostgreSQL, where writes are pipelined.
     """
-    reader = RecordReader(
+    reader = ChunkReader(
         naive_timezone=naive_timezone,
         latest=timezone.now() + timedelta(minutes=max_future_minutes()),
     )
@@ -108,8 +108,8 @@ class PreparedChunk:
 
     plan: Plan
     size: int
-    rejected: list[Rejection] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+    rejected: list[Rejection]
+    started: float
 
     def finish(self, inserted: int, updated: int) -> IngestResult:
         """Return the chunk's result, given what its write did."""
@@ -117,7 +117,7 @@ class PreparedChunk:
         result = plan.result
         result.rejected = sorted(self.rejected + result.rejected, key=_index)
         _count_concurrent_writes(
-            result, plan.new_keys, len(plan.rows), inserted, updated
+            result, len(plan.new_keys), len(plan.rows), inserted, updated
         )
         logger.debug(
             "ingested %d records in %d ms: %d created, %d updated, %d unchanged, "
@@ -134,7 +134,7 @@ class PreparedChunk:
 
 def _pipelined(
     chunks: Iterator[tuple[int, list[Mapping[str, Any]]]],
-    reader: RecordReader,
+    reader: ChunkReader,
     references: References,
 ) -> Iterator[IngestResult]:
     # At most one chunk is in flight: it is waited for before the next one is
@@ -162,22 +162,21 @@ def _write(plan: Plan) -> tuple[int, int]:
 def _prepare(
     chunk: list[Mapping[str, Any]],
     first_index: int,
-    reader: RecordReader,
+    reader: ChunkReader,
     references: References,
-    unwritten: Rows,
+    unwritten: dict[Key, Row],
 ) -> PreparedChunk:
     """Parse, merge and plan a chunk, `unwritten` standing in for stored rows."""
-    prepared = PreparedChunk(Plan(), len(chunk))
-    parsed = _read(chunk, first_index, reader, prepared.rejected)
-
-    keys = {record.key for record in parsed}
+    started = time.monotonic()
+    parsed, rejected = reader.read(chunk, first_index)
+    keys = set(parsed.keys)
     stored = fetch_stored(keys)
     stored.update((key, row) for key, row in unwritten.items() if key in keys)
     references.look_up(parsed, stored)
-    prepared.plan = plan_chunk(parsed, stored, references)
-    references.create_pending(prepared.plan.rows_with_pending())
+    plan = plan_chunk(parsed, stored, references)
+    references.create_pending(plan.rows)
     references.store_countries()
-    return prepared
+    return PreparedChunk(plan, len(chunk), rejected, started)
 
 
 def _chunks(
@@ -188,21 +187,6 @@ def _chunks(
     while chunk := list(islice(iterator, size)):
         yield first_index, chunk
         first_index += len(chunk)
-
-
-def _read(
-    chunk: list[Mapping[str, Any]],
-    first_index: int,
-    reader: RecordReader,
-    rejected: list[Rejection],
-) -> list[ParsedRecord]:
-    parsed: list[ParsedRecord] = []
-    for index, record in enumerate(chunk, first_index):
-        try:
-            parsed.append(reader.read(record, index))
-        except FieldError as error:
-            rejected.append(Rejection(index, error.field or "record", error.reason))
-    return parsed
 
 
 def _index(rejection: Rejection) -> int:

@@ -1,31 +1,35 @@
 """
 Read and write consultation rows by their idempotency key, in bulk.
 
-On PostgreSQL a chunk is copied (binary COPY) into a temporary staging table and
-upserted from there with one INSERT ... ON CONFLICT (source, external_id) DO UPDATE,
-which is safe against concurrent runs writing the same new keys: the unique index
-decides, nothing raises. Rows are inserted in key order so that two runs lock
-overlapping keys in the same order and cannot deadlock. The statement fires the
-table's triggers like any other INSERT. Other databases (SQLite for the demo) use the
-ORM's bulk_create with update_conflicts.
+On PostgreSQL the rows of keys that were not stored when the chunk was planned are
+copied (binary COPY) straight into the table. Should another run have stored one of
+those keys since, the unique index refuses the COPY, which is rolled back to its
+savepoint, and the chunk takes the way the other rows take: a binary COPY into a
+temporary staging table and one INSERT ... ON CONFLICT (source, external_id) DO
+UPDATE from there, which decides by the unique index and raises nothing. Rows go in
+key order so that two runs lock overlapping keys in the same order and cannot
+deadlock. Both statements fire the table's triggers like any other INSERT. Other
+databases (SQLite for the demo) use the ORM's bulk_create with update_conflicts.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Consultation
-from .merging import ROW_COLUMNS
 from .queries import array_literal
 from .reading import Key
+from .rows import ROW_COLUMNS, Row
 
 STAGE_TABLE = "consultations_ingest_stage"
 KEY_COLUMNS = ("source", "external_id")
+KEY_CONSTRAINT = "consultation_idempotency_key"
 WRITE_COLUMNS = KEY_COLUMNS + ROW_COLUMNS
+STAMP_COLUMNS = ("created_at", "updated_at")
 # Binary COPY needs the PostgreSQL type of every column, in WRITE_COLUMNS order.
 COPY_TYPES = (
     ("text", "text")
@@ -37,27 +41,29 @@ COPY_TYPES = (
 PORTABLE_BATCH_SIZE = 500
 
 
-def fetch_stored(keys: Iterable[Key]) -> dict[Key, dict[str, Any]]:
-    """Return the stored rows of `keys` (those that exist), as column dicts."""
+def fetch_stored(keys: Iterable[Key]) -> dict[Key, Row]:
+    """Return the stored rows of `keys` (those that exist)."""
     by_source: dict[str, list[str]] = defaultdict(list)
     for source, external_id in keys:
         by_source[source].append(external_id)
     if connection.vendor == "postgresql":
         return _fetch_postgresql(by_source)
 
-    stored: dict[Key, dict[str, Any]] = {}
+    stored: dict[Key, Row] = {}
     for source, external_ids in by_source.items():
         for start in range(0, len(external_ids), PORTABLE_BATCH_SIZE):
             found = Consultation.objects.filter(
                 source=source,
                 external_id__in=external_ids[start : start + PORTABLE_BATCH_SIZE],
             )
-            for row in found.order_by().values("external_id", *ROW_COLUMNS):
-                stored[(source, row.pop("external_id"))] = row
+            for external_id, *row in found.order_by().values_list(
+                "external_id", *ROW_COLUMNS
+            ):
+                stored[(source, external_id)] = tuple(row)
     return stored
 
 
-def _fetch_postgresql(by_source: dict[str, list[str]]) -> dict[Key, dict[str, Any]]:
+def _fetch_postgresql(by_source: dict[str, list[str]]) -> dict[Key, Row]:
     # One index lookup per key, whatever the planner believes of the table: with
     # `external_id = ANY(...)` it may, its statistics lagging behind a table that
     # grows fast, scan every row of the source and test it against the list. A
@@ -70,7 +76,7 @@ def _fetch_postgresql(by_source: dict[str, list[str]]) -> dict[Key, dict[str, An
         f"WHERE stored.source = %s AND stored.external_id = key.external_id "
         f"LIMIT 1) AS row"
     )
-    stored: dict[Key, dict[str, Any]] = {}
+    stored: dict[Key, Row] = {}
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         for source, external_ids in by_source.items():
@@ -78,30 +84,61 @@ def _fetch_postgresql(by_source: dict[str, list[str]]) -> dict[Key, dict[str, An
                 sql, (array_literal(external_ids), source), binary=True, prepare=False
             )
             for external_id, *values in cursor:
-                stored[(source, external_id)] = dict(
-                    zip(ROW_COLUMNS, values, strict=True)
-                )
+                stored[(source, external_id)] = tuple(values)
     return stored
 
 
-def write_rows(rows: dict[Key, dict[str, Any]], *, new_keys: int) -> tuple[int, int]:
+def write_rows(rows: dict[Key, Row], *, new_keys: set[Key]) -> tuple[int, int]:
     """
     Insert or update `rows` by key; return how many were inserted and updated.
 
-    `new_keys` is how many of the keys were not stored when the rows were planned.
-    On PostgreSQL the counts are what the statement did: a key that a concurrent
+    `new_keys` are the keys that were not stored when the rows were planned. On
+    PostgreSQL the counts are what the statements did: a key that a concurrent
     run inserted meanwhile counts as updated, or as neither when that run stored
     identical values. Call inside a transaction.
     """
     if not rows:
         return 0, 0
     if connection.vendor == "postgresql":
-        return _write_postgresql(rows)
+        return _write_postgresql(rows, new_keys)
     _write_portable(rows)
-    return new_keys, len(rows) - new_keys
+    return len(new_keys), len(rows) - len(new_keys)
 
 
-def _write_postgresql(rows: dict[Key, dict[str, Any]]) -> tuple[int, int]:
+def _write_postgresql(rows: dict[Key, Row], new_keys: set[Key]) -> tuple[int, int]:
+    # The application's clock, as for every other write of these columns.
+    now = timezone.now()
+    if new_keys:
+        try:
+            with transaction.atomic():
+                _copy_new(rows, sorted(new_keys), now)
+        except psycopg.errors.UniqueViolation as error:
+            # Django wraps the errors of execute(), not those of copy().
+            if error.diag.constraint_name != KEY_CONSTRAINT:
+                raise
+            return _upsert(rows, sorted(rows), now)
+    stored_keys = sorted(rows.keys() - new_keys)
+    if not stored_keys:
+        return len(new_keys), 0
+    inserted, updated = _upsert(rows, stored_keys, now)
+    return len(new_keys) + inserted, updated
+
+
+def _copy_new(rows: dict[Key, Row], keys: list[Key], now: datetime) -> None:
+    columns = ", ".join(WRITE_COLUMNS + STAMP_COLUMNS)
+    stamps = (now, now)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY {Consultation._meta.db_table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(COPY_TYPES + ("timestamptz",) * len(stamps))
+        for key in keys:
+            copy.write_row(key + rows[key] + stamps)
+
+
+def _upsert(rows: dict[Key, Row], keys: list[Key], now: datetime) -> tuple[int, int]:
     columns = ", ".join(WRITE_COLUMNS)
     with connection.cursor() as cursor:
         # The table lives as long as the connection; each chunk empties it first
@@ -116,11 +153,9 @@ def _write_postgresql(rows: dict[Key, dict[str, Any]]) -> tuple[int, int]:
             f"COPY {STAGE_TABLE} ({columns}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.set_types(COPY_TYPES)
-            for key in sorted(rows):
-                row = rows[key]
-                copy.write_row(key + tuple(row[column] for column in ROW_COLUMNS))
-        # The application's clock, as for every other write of these columns.
-        cursor.execute(UPSERT_SQL, {"now": timezone.now()})
+            for key in keys:
+                copy.write_row(key + rows[key])
+        cursor.execute(UPSERT_SQL, {"now": now})
         inserted, updated = cursor.fetchone()
     return inserted, updated
 
@@ -150,10 +185,14 @@ def _upsert_sql() -> str:
 UPSERT_SQL = _upsert_sql()
 
 
-def _write_portable(rows: dict[Key, dict[str, Any]]) -> None:
+def _write_portable(rows: dict[Key, Row]) -> None:
     Consultation.objects.bulk_create(
         [
-            Consultation(source=key[0], external_id=key[1], **rows[key])
+            Consultation(
+                source=key[0],
+                external_id=key[1],
+                **dict(zip(ROW_COLUMNS, rows[key], strict=True)),
+            )
             for key in sorted(rows)
         ],
         batch_size=PORTABLE_BATCH_SIZE,

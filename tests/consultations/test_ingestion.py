@@ -249,6 +249,54 @@ def test_ingest_key_listed_twice_in_a_batch_applies_both_in_order() -> None:
     assert stored() == [FULL_ROW]
 
 
+def test_ingest_key_repeated_after_a_rejected_record_applies_on_the_accepted() -> None:
+    # Given a batch that creates a consultation, then sends an end before its
+    # start for it, then rates it, with another consultation after that
+    key = {"source": "web-chat", "external_id": "c-1"}
+    batch = [
+        record(satisfaction=None),
+        key | {"ended_at": "2024-03-04T08:00:00Z"},
+        key | {"satisfaction": 4},
+        record("c-2"),
+    ]
+
+    # When it is ingested
+    result = ingest(batch, allow_new_dimensions=False)
+
+    # Then the second record alone is rejected and the third applies on the first
+    assert result.rejected == [
+        Rejection(
+            1,
+            "ended_at",
+            "The end (2024-03-04T08:00:00+00:00) is before the start "
+            "(2024-03-04T09:00:00+00:00).",
+        )
+    ]
+    assert (result.created, result.updated) == (2, 1)
+    assert stored() == [FULL_ROW, FULL_ROW | {"external_id": "c-2"}]
+
+
+def test_ingest_records_of_a_batch_keep_each_the_keys_they_leave_out() -> None:
+    # Given two stored consultations
+    ingest([record(), record("c-2")], allow_new_dimensions=False)
+
+    # When one record rates the first and another converts the second
+    result = ingest(
+        [
+            {"source": "web-chat", "external_id": "c-1", "satisfaction": 2},
+            {"source": "web-chat", "external_id": "c-2", "converted": False},
+        ],
+        allow_new_dimensions=False,
+    )
+
+    # Then each changes its own field only
+    assert result == IngestResult(updated=2)
+    assert stored() == [
+        FULL_ROW | {"satisfaction": 2},
+        FULL_ROW | {"external_id": "c-2", "converted": False},
+    ]
+
+
 def test_ingest_keeps_the_team_of_the_agent_at_ingestion_time() -> None:
     # Given a consultation handled by Ana while she was in team North
     ingest([record()], allow_new_dimensions=False)
