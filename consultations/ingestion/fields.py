@@ -14,7 +14,7 @@ a cheaper write than five indexes and the aggregates' change log per row.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
@@ -54,21 +54,39 @@ class FieldError(ValueError):
         self.field = field
 
 
-def remembering(parse: Parser) -> Parser:
-    """Return `parse` with a bounded memory of the text values it accepted."""
-    accepted: dict[str, Any] = {}
+class Remembering:
+    """`parse` with a bounded memory of the text values it accepted."""
 
-    def parse_remembered(value: Any) -> Any:
+    __slots__ = ("accepted", "parse")
+
+    def __init__(self, parse: Parser) -> None:
+        self.parse = parse
+        self.accepted: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
         try:
-            return accepted[value]
+            return self.accepted[value]
         except (KeyError, TypeError):
             pass
-        parsed = parse(value)
-        if isinstance(value, str) and len(accepted) < MEMORY:
-            accepted[value] = parsed
+        parsed = self.parse(value)
+        if isinstance(value, str) and len(self.accepted) < MEMORY:
+            self.accepted[value] = parsed
         return parsed
 
-    return parse_remembered
+    def parse_all(self, values: Iterable[Any]) -> list[Any]:
+        """Return the parsed `values`; raise FieldError at the first bad one."""
+        try:
+            # Only text is remembered, so 1 and True cannot be taken for "1".
+            return list(map(self.accepted.__getitem__, values))
+        except (KeyError, TypeError):
+            return list(map(self, values))
+
+
+def parse_all(parse: Parser, values: Iterable[Any]) -> list[Any]:
+    """Return the parsed `values`; raise FieldError at the first bad one."""
+    if isinstance(parse, Remembering):
+        return parse.parse_all(values)
+    return list(map(parse, values))
 
 
 def text(max_length: int) -> Parser:

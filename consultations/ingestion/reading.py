@@ -17,14 +17,15 @@ from django.utils.translation import gettext
 from .fields import (
     FieldError,
     Parser,
+    Remembering,
     moment_parser,
+    parse_all,
     parse_bool,
     parse_code,
     parse_country,
     parse_message_count,
     parse_satisfaction,
     parse_timezone_name,
-    remembering,
     text,
 )
 from .results import Rejection
@@ -106,26 +107,26 @@ class ChunkReader:
     def __init__(self, *, naive_timezone: tzinfo | None, latest: datetime) -> None:
         moment = moment_parser(naive_timezone=naive_timezone, latest=latest)
         external_id = text(128)
-        code = remembering(parse_code)
+        code = Remembering(parse_code)
         self.parsers: dict[str, Parser] = {
-            "source": remembering(text(64)),
+            "source": Remembering(text(64)),
             "external_id": external_id,
             "started_at": moment,
             "first_response_at": moment,
             "ended_at": moment,
-            "customer_timezone": remembering(parse_timezone_name),
+            "customer_timezone": Remembering(parse_timezone_name),
             "channel": code,
             "consultation_type": code,
             "business_line": code,
             "product_category": code,
             "customer_tier": code,
             "customer": external_id,
-            "customer_country": remembering(parse_country),
-            "agent": remembering(external_id),
-            "converted": remembering(parse_bool),
-            "satisfaction": remembering(parse_satisfaction),
-            "abandoned": remembering(parse_bool),
-            "message_count": remembering(parse_message_count),
+            "customer_country": Remembering(parse_country),
+            "agent": Remembering(external_id),
+            "converted": Remembering(parse_bool),
+            "satisfaction": Remembering(parse_satisfaction),
+            "abandoned": Remembering(parse_bool),
+            "message_count": Remembering(parse_message_count),
         }
 
     def read(
@@ -143,11 +144,16 @@ class ChunkReader:
                 reason = gettext("Each record must be an object.")
                 rejected.append(Rejection(index, "record", reason))
 
+        # One pass over each record, then the columns: a record is read while it
+        # is in the processor's cache, not once for each of its keys.
+        present = list(set().union(*mappings))
+        fill = [ABSENT] * len(present)
+        rows = [tuple(map(record.get, present, fill)) for record in mappings]
         columns: dict[str, list[Any]] = {}
         complete: set[str] = set()
         bad: set[int] = set()
-        for key in set().union(*mappings):
-            column, absent = self._parse_column(key, mappings, bad)
+        for key, values in zip(present, zip(*rows, strict=True), strict=True):
+            column, absent = self._parse_column(key, values, bad)
             columns[key] = column
             if not absent:
                 complete.add(key)
@@ -176,18 +182,22 @@ class ChunkReader:
         return ParsedChunk(indexes, mappings, keys, columns, complete), rejected
 
     def _parse_column(
-        self, key: Any, records: list[Mapping[str, Any]], bad: set[int]
+        self, key: Any, values: tuple[Any, ...], bad: set[int]
     ) -> tuple[list[Any], bool]:
-        """Parse the values of `key`; return them and whether a record lacked it."""
+        """Parse a column; return its values and whether a record lacked the key."""
         parse = self.parsers.get(key)
         if parse is None:
-            return self._unknown_column(key, records, bad), True
+            return _unknown_column(values, bad), True
+        if ABSENT not in values and None not in values and "" not in values:
+            try:
+                return parse_all(parse, values), False
+            except FieldError:
+                pass  # Which values are bad, and why, is found one by one below.
         empty = EMPTY_VALUES.get(key, ABSENT)
         parsed: list[Any] = []
         append = parsed.append
         absent = False
-        for row, record in enumerate(records):
-            value = record.get(key, ABSENT)
+        for row, value in enumerate(values):
             if value is ABSENT:
                 absent = True
                 append(ABSENT)
@@ -205,19 +215,17 @@ class ChunkReader:
                     append(Invalid(error.reason))
         return parsed, absent
 
-    @staticmethod
-    def _unknown_column(
-        key: Any, records: list[Mapping[str, Any]], bad: set[int]
-    ) -> list[Any]:
-        unknown = Invalid(gettext("Unknown field."))
-        column: list[Any] = []
-        for row, record in enumerate(records):
-            if key in record:
-                bad.add(row)
-                column.append(unknown)
-            else:
-                column.append(ABSENT)
-        return column
+
+def _unknown_column(values: tuple[Any, ...], bad: set[int]) -> list[Any]:
+    unknown = Invalid(gettext("Unknown field."))
+    column: list[Any] = []
+    for row, value in enumerate(values):
+        if value is ABSENT:
+            column.append(ABSENT)
+        else:
+            bad.add(row)
+            column.append(unknown)
+    return column
 
 
 def first_fault(

@@ -83,6 +83,8 @@ class References:
         self.customers: dict[str, CustomerState] = {}
         self.customer_ids: dict[int, str] = {}
         self.moved: dict[str, str] = {}
+        # The kinds of the Pending references handed out since the last creation.
+        self.pending_kinds: set[str] = set()
 
     def look_up(self, chunk: ParsedChunk, stored: dict[Key, Row]) -> None:
         """Load the ids of everything `chunk` refers to, and its customers."""
@@ -119,6 +121,7 @@ class References:
         if found is not None:
             return found
         if kind == "customer" or self.allow_new_dimensions:
+            self.pending_kinds.add(kind)
             return Pending(kind, code)
         if kind == "agent":
             message = gettext(
@@ -173,11 +176,19 @@ class References:
 
     def create_pending(self, rows: dict[Key, Row]) -> None:
         """Create the rows that `rows` refer to and put their ids in place."""
+        if not self.pending_kinds:
+            return
+        positions = [
+            position
+            for position, kind in REFERENCE_POSITIONS.items()
+            if kind in self.pending_kinds
+        ]
+        self.pending_kinds.clear()
         pending: dict[str, set[str]] = defaultdict(set)
         waiting: list[Key] = []
         for key, row in rows.items():
             found = False
-            for position in REFERENCE_POSITIONS:
+            for position in positions:
                 value = row[position]
                 if type(value) is Pending:
                     pending[value.kind].add(value.code)

@@ -5,10 +5,13 @@ import gc
 import io
 import logging
 import os
+import queue
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +33,7 @@ from consultations.ingestion.adapters import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 5_000
+READ_AHEAD_ROWS = 1_000
 
 
 class Command(BaseCommand):
@@ -155,8 +159,9 @@ class Command(BaseCommand):
                 disable=True if quiet else None,
             ) as progress,
             rejects,
+            ReadAhead(adapter.rows(stream)) as rows,
         ):
-            feed = Feed(adapter.rows(stream), rejects)
+            feed = Feed(rows, rejects)
             results = ingest_chunks(
                 feed.records(),
                 allow_new_dimensions=allow_new_dimensions,
@@ -251,16 +256,17 @@ class Feed:
         self.rows = rows
         self.rejects = rejects
         self.totals = IngestResult()
-        self.in_flight: dict[int, SourceRow] = {}
-        self.sent = 0
+        # The rows of the records sent and not yet accounted for, oldest first;
+        # the first of them is record number `done`.
+        self.in_flight: list[SourceRow] = []
         self.done = 0
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the records of the rows, in order."""
+        send = self.in_flight.append
         for row in self.rows:
             if row.record is not None:
-                self.in_flight[self.sent] = row
-                self.sent += 1
+                send(row)
                 yield row.record
             elif row.problem is not None:
                 self.rejects.write(row, *row.problem)
@@ -270,16 +276,62 @@ class Feed:
     def reject(self, result: IngestResult) -> None:
         """Write the rejections of the next chunk's result; add up its counts."""
         for rejection in result.rejected:
-            row = self.in_flight[rejection.index]
+            row = self.in_flight[rejection.index - self.done]
             self.rejects.write(row, rejection.field, rejection.reason)
         chunk = result.total
-        for index in range(self.done, self.done + chunk):
-            del self.in_flight[index]
+        del self.in_flight[:chunk]
         self.done += chunk
         # The rejections are in the file; the totals keep counts only, so memory
         # does not grow with the number of rejected rows.
         result.rejected = []
         self.totals.add(result)
+
+
+class ReadAhead:
+    """
+    The rows of an adapter, read by a second thread a few batches ahead.
+
+    Decoding and splitting the file then go on while the importing thread waits
+    for the database. Errors of the reading surface where the rows are taken.
+    Use as a context manager: leaving it stops the reading thread, so the file
+    can be closed.
+    """
+
+    def __init__(self, rows: Iterator[SourceRow], batch_size: int = READ_AHEAD_ROWS):
+        self._batches: queue.Queue[list[SourceRow] | BaseException] = queue.Queue(2)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._read, args=(rows, batch_size), name="import-read", daemon=True
+        )
+
+    def __enter__(self) -> Iterator[SourceRow]:
+        self._thread.start()
+        return self._rows()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopped.set()
+        while self._thread.is_alive():
+            # Make room for a batch the thread may be waiting to hand over.
+            try:
+                self._batches.get_nowait()
+            except queue.Empty:
+                self._thread.join(0.01)
+
+    def _read(self, rows: Iterator[SourceRow], batch_size: int) -> None:
+        try:
+            while not self._stopped.is_set():
+                batch = list(islice(rows, batch_size))
+                self._batches.put(batch)
+                if not batch:
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the reader
+            self._batches.put(error)
+
+    def _rows(self) -> Iterator[SourceRow]:
+        while batch := self._batches.get():
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
 
 
 @contextmanager
