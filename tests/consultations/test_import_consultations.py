@@ -388,3 +388,24 @@ def test_import_help_names_the_known_formats(
         )
         == 1
     )
+
+
+def test_import_stops_at_undecodable_bytes_keeping_the_chunks_before(
+    tmp_path: Path,
+) -> None:
+    # Given a CSV file of a hundred consultations (some 25 KiB), then bytes that
+    # are not UTF-8
+    path = write_csv(tmp_path / "cut.csv", [record(f"c-{n}") for n in range(100)])
+    with path.open("ab") as file:
+        file.write(b"web-chat,c-100,\xff\xfe\n")
+
+    # When it is imported ten rows a chunk
+    with pytest.raises(CommandError) as error:
+        run(str(path), "--chunk-size", "10")
+
+    # Then the command fails naming the file and the decoding error, and the
+    # chunks read before the bad bytes are stored
+    assert str(error.value).startswith(
+        f"Cannot read {path}: 'utf-8' codec can't decode byte 0xff"
+    )
+    assert Consultation.objects.count() >= 60

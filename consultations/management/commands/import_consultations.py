@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -318,19 +317,33 @@ class ReadAhead:
                 self._thread.join(0.01)
 
     def _read(self, rows: Iterator[SourceRow], batch_size: int) -> None:
+        batch: list[SourceRow] = []
         try:
-            while not self._stopped.is_set():
-                batch = list(islice(rows, batch_size))
+            for row in rows:
+                batch.append(row)
+                if len(batch) == batch_size:
+                    self._batches.put(batch)
+                    batch = []
+                    if self._stopped.is_set():
+                        return
+        except BaseException as error:  # noqa: BLE001 - raised where rows are taken
+            # The rows read before the error are imported first, as without
+            # reading ahead.
+            if batch:
                 self._batches.put(batch)
-                if not batch:
-                    return
-        except BaseException as error:  # noqa: BLE001 - handed to the reader
             self._batches.put(error)
+            return
+        if batch:
+            self._batches.put(batch)
+        self._batches.put([])
 
     def _rows(self) -> Iterator[SourceRow]:
-        while batch := self._batches.get():
+        while True:
+            batch = self._batches.get()
             if isinstance(batch, BaseException):
                 raise batch
+            if not batch:
+                return
             yield from batch
 
 
