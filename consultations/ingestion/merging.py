@@ -103,6 +103,8 @@ class Run:
         self.befores = befores
         self.merged: dict[str, list[Any]] = {}
         self.faults: dict[int, tuple[str, str]] = {}
+        # The kinds of reference with a code that may not be created.
+        self.refused: set[str] = set()
 
     def merge(self, references: References) -> None:
         """Compute the rows the records leave behind, noting the faulty records."""
@@ -125,6 +127,10 @@ class Run:
     def classify(self, current: dict[Key, Row], result: IngestResult) -> None:
         """Count each record's outcome and put the changed rows in `current`."""
         rows = zip(*(self.merged[column] for column in ROW_COLUMNS), strict=True)
+        if not self.faults and not any(self.befores):
+            current.update(zip(self.keys, rows, strict=True))
+            result.created += len(self.keys)
+            return
         for position, (key, row, before) in enumerate(
             zip(self.keys, rows, self.befores, strict=True)
         ):
@@ -149,7 +155,9 @@ class Run:
         if given is None:
             return before
         if column != key:
-            given = references.resolve_column(key, given)
+            given, refused = references.resolve_column(key, given)
+            if refused:
+                self.refused.add(key)
         if key in self.complete:
             return list(given)
         return [
@@ -169,9 +177,7 @@ class Run:
         columns = {
             kind: self.merged[column] for kind, column in REFERENCE_COLUMNS.items()
         }
-        for kind in REFERENCE_COLUMNS:
-            if kind not in self.given:
-                continue
+        for kind in self.refused:
             for position, value in enumerate(columns[kind]):
                 if type(value) is Invalid and position not in self.faults:
                     # The first refused reference in the record's own order.
@@ -217,19 +223,20 @@ class Run:
         countries = self.given.get("customer_country")
         stored_zones = self.merged["customer_timezone"]
         customers = self.merged["customer_id"]
+        faults = self.faults
         for position, before in enumerate(self.befores):
             zone = ABSENT if zones is None else zones[position]
             country = None if countries is None else countries[position]
             if country is ABSENT:
                 country = None
             needs_zone = zone == "" or (zone is ABSENT and before is None)
-            if (not needs_zone and country is None) or position in self.faults:
+            if (not needs_zone and country is None) or position in faults:
                 continue
-            customer = references.customer_code(customers[position])
+            settled = references.settle_customer(
+                customers[position], country, needs_zone
+            )
             if needs_zone:
-                stored_zones[position] = references.customer_zone(customer, country)
-            if customer is not None and country is not None:
-                references.keep_country(customer, country)
+                stored_zones[position] = settled
 
 
 def _order_message(column: str, moment: Any, start: Any) -> str:

@@ -28,6 +28,7 @@ from .fields import (
     parse_timezone_name,
     text,
 )
+from .records import CellRecord, Header
 from .results import Rejection
 
 Key = tuple[str, str]
@@ -134,26 +135,23 @@ class ChunkReader:
     ) -> tuple[ParsedChunk, list[Rejection]]:
         """Return the parsed chunk and the rejections of the records that failed."""
         rejected: list[Rejection] = []
-        mappings: list[Mapping[str, Any]] = []
-        indexes: list[int] = []
-        for index, record in enumerate(records, first_index):
-            if type(record) is dict or isinstance(record, Mapping):
-                mappings.append(record)
-                indexes.append(index)
-            else:
-                reason = gettext("Each record must be an object.")
-                rejected.append(Rejection(index, "record", reason))
-
+        mappings, indexes = _mappings(records, first_index, rejected)
         # One pass over each record, then the columns: a record is read while it
         # is in the processor's cache, not once for each of its keys.
-        present = list(set().union(*mappings))
-        fill = [ABSENT] * len(present)
-        rows = [tuple(map(record.get, present, fill)) for record in mappings]
+        header = _shared_header(mappings)
+        if header is not None:
+            present: Sequence[Any] = header.keys
+            rows: list[Sequence[Any]] = [record.cells for record in mappings]
+        else:
+            present = list(set().union(*mappings))
+            fill = [ABSENT] * len(present)
+            rows = [tuple(map(record.get, present, fill)) for record in mappings]
         columns: dict[str, list[Any]] = {}
         complete: set[str] = set()
         bad: set[int] = set()
+        may_lack = header is None
         for key, values in zip(present, zip(*rows, strict=True), strict=True):
-            column, absent = self._parse_column(key, values, bad)
+            column, absent = self._parse_column(key, values, bad, may_lack)
             columns[key] = column
             if not absent:
                 complete.add(key)
@@ -182,13 +180,21 @@ class ChunkReader:
         return ParsedChunk(indexes, mappings, keys, columns, complete), rejected
 
     def _parse_column(
-        self, key: Any, values: tuple[Any, ...], bad: set[int]
+        self, key: Any, values: tuple[Any, ...], bad: set[int], may_lack: bool
     ) -> tuple[list[Any], bool]:
-        """Parse a column; return its values and whether a record lacked the key."""
+        """
+        Parse a column; return its values and whether a record lacked the key.
+
+        Without `may_lack`, every record has the key (a file's header names it).
+        """
         parse = self.parsers.get(key)
         if parse is None:
             return _unknown_column(values, bad), True
-        if ABSENT not in values and None not in values and "" not in values:
+        if (
+            "" not in values
+            and None not in values
+            and not (may_lack and ABSENT in values)
+        ):
             try:
                 return parse_all(parse, values), False
             except FieldError:
@@ -226,6 +232,35 @@ def _unknown_column(values: tuple[Any, ...], bad: set[int]) -> list[Any]:
             bad.add(row)
             column.append(unknown)
     return column
+
+
+def _mappings(
+    records: Sequence[Any], first_index: int, rejected: list[Rejection]
+) -> tuple[list[Any], list[int]]:
+    """Return the records that are mappings and their indexes; reject the rest."""
+    indexes = range(first_index, first_index + len(records))
+    if all(type(record) is CellRecord for record in records):
+        return list(records), list(indexes)
+    mappings: list[Mapping[str, Any]] = []
+    kept: list[int] = []
+    for index, record in zip(indexes, records, strict=True):
+        if type(record) is dict or isinstance(record, Mapping):
+            mappings.append(record)
+            kept.append(index)
+        else:
+            reason = gettext("Each record must be an object.")
+            rejected.append(Rejection(index, "record", reason))
+    return mappings, kept
+
+
+def _shared_header(records: list[Any]) -> Header | None:
+    """Return the header of the records if all are CellRecords under one."""
+    if not records or type(records[0]) is not CellRecord:
+        return None
+    header = records[0].header
+    if all(type(r) is CellRecord and r.header is header for r in records):
+        return header
+    return None
 
 
 def first_fault(

@@ -1,5 +1,6 @@
-"""The record form of a stored consultation: what `ingest` accepts, read back."""
+"""The record form of a consultation: what `ingest` takes, and stored ones read back."""
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..models import Consultation
@@ -61,3 +62,38 @@ def as_record(consultation: Consultation) -> dict[str, Any]:
 
 def _code(value: Any) -> str | None:
     return value.code if value is not None else None
+
+
+class CellRecord(Mapping[str, Any]):
+    """
+    A record given as a row of cells under a header shared by many rows.
+
+    Delimited files arrive this way; ingestion reads the cells of such records by
+    position, without a dictionary per row. `cells` holds one value per header
+    key.
+    """
+
+    __slots__ = ("cells", "header")
+
+    def __init__(self, header: "Header", cells: list[Any]) -> None:
+        self.header = header
+        self.cells = cells
+
+    def __getitem__(self, key: str) -> Any:
+        return self.cells[self.header.positions[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.header.keys)
+
+    def __len__(self) -> int:
+        return len(self.header.keys)
+
+
+class Header:
+    """The keys of the cells of `CellRecord`s, in order; each is named once."""
+
+    __slots__ = ("keys", "positions")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = tuple(keys)
+        self.positions = {key: position for position, key in enumerate(keys)}

@@ -93,13 +93,18 @@ class References:
         self._look_up_agents(chunk)
         self._look_up_customers(chunk, stored)
 
-    def resolve_column(self, kind: str, codes: list[Any]) -> list[Any]:
+    def resolve_column(self, kind: str, codes: list[Any]) -> tuple[list[Any], bool]:
         """
-        Return the ids of `codes`, keeping None and ABSENT.
+        Return the ids of `codes`, keeping None and ABSENT, and whether one is Invalid.
 
         A code without a row becomes Pending, or Invalid when it may not be created.
         """
         ids = self.ids[kind]
+        try:
+            return list(map(ids.__getitem__, codes)), False
+        except KeyError:
+            pass  # A code to create or refuse, or None or ABSENT: one by one.
+        refused = False
         resolved: list[Any] = []
         append = resolved.append
         for code in codes:
@@ -112,8 +117,9 @@ class References:
                     found = self.resolve(kind, code)
                 except FieldError as error:
                     found = Invalid(error.reason, kind)
+                    refused = True
             append(found)
-        return resolved
+        return resolved, refused
 
     def resolve(self, kind: str, code: str) -> Reference:
         """Return the id for `code`, or Pending; raise FieldError if not allowed."""
@@ -142,37 +148,38 @@ class References:
             return None
         return self.teams.get(agent)
 
-    def customer_code(self, customer: Reference | None) -> str | None:
-        """Return the external id of a resolved customer reference."""
+    def settle_customer(
+        self, customer: Reference | None, country: str | None, needs_zone: bool
+    ) -> str | None:
+        """
+        Give a record's customer the record's `country`; return its zone if needed.
+
+        The zone to assume is the customer's own, else that of the country
+        (`country` when the record gives one, else the customer's) if the country
+        has only one, else "" for unknown. Without `needs_zone`, return None.
+        """
         if customer is None:
-            return None
-        if isinstance(customer, Pending):
-            return customer.code
-        return self.customer_ids.get(customer)
-
-    def customer_zone(self, customer: str | None, country: str | None) -> str:
-        """
-        Return the time zone to assume for a customer.
-
-        The customer's own zone, else the zone of the country (`country` when the
-        record gives one, else the customer's) if that country has only one, else ""
-        for unknown.
-        """
-        state = self.customers.get(customer) if customer is not None else None
-        if state is not None and state.timezone:
-            return state.timezone
-        country = country or (state.country if state is not None else "")
-        return country_timezone(country) if country else ""
-
-    def keep_country(self, customer: str, country: str) -> None:
-        """Give the customer `country`; it is stored with the chunk."""
-        state = self.customers.get(customer)
-        if state is None:
-            self.customers[customer] = CustomerState(None, country, "")
-        elif state.country != country:
-            state.country = country
-            if state.id is not None:
-                self.moved[customer] = country
+            code = None
+        elif type(customer) is Pending:
+            code = customer.code
+        else:
+            code = self.customer_ids.get(customer)
+        state = self.customers.get(code) if code is not None else None
+        zone = None
+        if needs_zone:
+            if state is not None and state.timezone:
+                zone = state.timezone
+            else:
+                known = country or (state.country if state is not None else "")
+                zone = country_timezone(known) if known else ""
+        if code is not None and country is not None:
+            if state is None:
+                self.customers[code] = CustomerState(None, country, "")
+            elif state.country != country:
+                state.country = country
+                if state.id is not None:
+                    self.moved[code] = country
+        return zone
 
     def create_pending(self, rows: dict[Key, Row]) -> None:
         """Create the rows that `rows` refer to and put their ids in place."""

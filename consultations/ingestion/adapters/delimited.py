@@ -6,7 +6,7 @@ from typing import TextIO
 
 from django.utils.translation import gettext
 
-from ..records import RECORD_KEYS
+from ..records import RECORD_KEYS, CellRecord, Header
 from .base import Adapter, FormatError, SourceRow, register
 
 
@@ -29,12 +29,11 @@ class CsvAdapter(Adapter):
             return
         _check_header(header)
 
+        keys = Header(header)
         width = len(header)
         for values in reader:
             if len(values) == width:
-                yield SourceRow(
-                    reader.line_num, values, dict(zip(header, values, strict=True))
-                )
+                yield SourceRow(reader.line_num, values, CellRecord(keys, values))
             elif values:
                 reason = gettext(
                     "The row has %(found)d columns; the header has %(expected)d."
