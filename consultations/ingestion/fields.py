@@ -14,7 +14,7 @@ a cheaper write than five indexes and the aggregates' change log per row.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
@@ -73,19 +73,33 @@ class Remembering:
             self.accepted[value] = parsed
         return parsed
 
-    def parse_all(self, values: Iterable[Any]) -> list[Any]:
-        """Return the parsed `values`; raise FieldError at the first bad one."""
+    def parse_all(self, values: Collection[Any], empty: Any) -> list[Any]:
+        """Parse like `parse_all`, looking each value up in the memory first."""
+        known = self.accepted
+        if "" in values or None in values:
+            known = {**known, "": empty, None: empty}
         try:
             # Only text is remembered, so 1 and True cannot be taken for "1".
-            return list(map(self.accepted.__getitem__, values))
+            return list(map(known.__getitem__, values))
         except (KeyError, TypeError):
-            return list(map(self, values))
+            return [
+                empty if value is None or value == "" else self(value)
+                for value in values
+            ]
 
 
-def parse_all(parse: Parser, values: Iterable[Any]) -> list[Any]:
-    """Return the parsed `values`; raise FieldError at the first bad one."""
+def parse_all(parse: Parser, values: Collection[Any], empty: Any) -> list[Any]:
+    """
+    Return the parsed `values`, null and "" read as `empty`.
+
+    Raise FieldError at the first bad value.
+    """
     if isinstance(parse, Remembering):
-        return parse.parse_all(values)
+        return parse.parse_all(values, empty)
+    if "" in values or None in values:
+        return [
+            empty if value is None or value == "" else parse(value) for value in values
+        ]
     return list(map(parse, values))
 
 

@@ -26,6 +26,15 @@ def one_of(field: str, values: Collection[Any]) -> Q | Lookup:
 
 def array_literal(values: Collection[str | int]) -> str:
     """Return the PostgreSQL array literal of `values` (text or integers)."""
+    if not values:
+        return "{}"
+    try:
+        text = "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        text = None  # Integers among them.
+    if text is not None and '"' not in text and "\\" not in text:
+        # Nothing to escape: quote every element at once.
+        return '{"' + '","'.join(values) + '"}'  # type: ignore[arg-type]
     elements = ",".join(
         f'"{_escape(value)}"' if isinstance(value, str) else str(int(value))
         for value in values

@@ -190,16 +190,14 @@ class ChunkReader:
         parse = self.parsers.get(key)
         if parse is None:
             return _unknown_column(values, bad), True
-        if (
-            "" not in values
-            and None not in values
-            and not (may_lack and ABSENT in values)
+        empty = EMPTY_VALUES.get(key, ABSENT)
+        if not (may_lack and ABSENT in values) and (
+            empty is not ABSENT or ("" not in values and None not in values)
         ):
             try:
-                return parse_all(parse, values), False
+                return parse_all(parse, values, empty), False
             except FieldError:
                 pass  # Which values are bad, and why, is found one by one below.
-        empty = EMPTY_VALUES.get(key, ABSENT)
         parsed: list[Any] = []
         append = parsed.append
         absent = False

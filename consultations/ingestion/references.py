@@ -8,7 +8,6 @@ that passed validation, just before the write, so a rejected record leaves nothi
 behind.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from ..models import (
     ProductCategory,
 )
 from .fields import FieldError, country_timezone
-from .queries import one_of
+from .queries import array_literal, one_of
 from .reading import ABSENT, Invalid, Key, ParsedChunk
 from .rows import ROW_COLUMNS, Row
 
@@ -311,17 +310,18 @@ class References:
             )
             return {}
         # A file can bring thousands of new customers a chunk; the ORM's
-        # bulk_create spends some 200 microseconds of Python on each, one JSON
-        # parameter a few.
-        new = [{"external_id": c, "country": self._country_of(c)} for c in codes]
+        # bulk_create spends some 200 microseconds of Python on each, two array
+        # parameters a fraction of one.
         table = Customer._meta.db_table
+        countries = [self._country_of(code) for code in codes]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (external_id, country, timezone) "
-                "SELECT external_id, country, '' FROM json_to_recordset(%s::json) "
-                "AS new (external_id text, country text) ORDER BY external_id "
+                "SELECT external_id, country, '' "
+                "FROM unnest(%s::text[], %s::text[]) AS new (external_id, country) "
+                "ORDER BY external_id "
                 "ON CONFLICT (external_id) DO NOTHING RETURNING external_id, id",
-                [json.dumps(new)],
+                [array_literal(codes), array_literal(countries)],
             )
             return dict(cursor.fetchall())
 
