@@ -43,6 +43,8 @@ BOOLEANS = {
 MEMORY = 10_000
 
 Parser = Callable[[Any], Any]
+# Tells `parse_all` that a column holds no null or "" to read as empty.
+NO_EMPTIES = object()
 
 
 class FieldError(ValueError):
@@ -73,34 +75,35 @@ class Remembering:
             self.accepted[value] = parsed
         return parsed
 
-    def parse_all(self, values: Collection[Any], empty: Any) -> list[Any]:
+    def parse_all(self, values: Collection[Any], empty: Any = NO_EMPTIES) -> list[Any]:
         """Parse like `parse_all`, looking each value up in the memory first."""
         known = self.accepted
-        if "" in values or None in values:
+        if empty is not NO_EMPTIES:
             known = {**known, "": empty, None: empty}
         try:
             # Only text is remembered, so 1 and True cannot be taken for "1".
             return list(map(known.__getitem__, values))
         except (KeyError, TypeError):
-            return [
-                empty if value is None or value == "" else self(value)
-                for value in values
-            ]
+            return _parse_each(self, values, empty)
 
 
-def parse_all(parse: Parser, values: Collection[Any], empty: Any) -> list[Any]:
+def parse_all(
+    parse: Parser, values: Collection[Any], empty: Any = NO_EMPTIES
+) -> list[Any]:
     """
-    Return the parsed `values`, null and "" read as `empty`.
+    Return the parsed `values`; raise FieldError at the first bad one.
 
-    Raise FieldError at the first bad value.
+    Null and "" are read as `empty` if given; without it there are none.
     """
     if isinstance(parse, Remembering):
         return parse.parse_all(values, empty)
-    if "" in values or None in values:
-        return [
-            empty if value is None or value == "" else parse(value) for value in values
-        ]
-    return list(map(parse, values))
+    return _parse_each(parse, values, empty)
+
+
+def _parse_each(parse: Parser, values: Collection[Any], empty: Any) -> list[Any]:
+    if empty is NO_EMPTIES:
+        return list(map(parse, values))
+    return [empty if value is None or value == "" else parse(value) for value in values]
 
 
 def text(max_length: int) -> Parser:

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from .fields import (
+    NO_EMPTIES,
     FieldError,
     Parser,
     Remembering,
@@ -149,9 +150,9 @@ class ChunkReader:
         columns: dict[str, list[Any]] = {}
         complete: set[str] = set()
         bad: set[int] = set()
-        may_lack = header is None
+        cells = header is not None
         for key, values in zip(present, zip(*rows, strict=True), strict=True):
-            column, absent = self._parse_column(key, values, bad, may_lack)
+            column, absent = self._parse_column(key, values, bad, cells)
             columns[key] = column
             if not absent:
                 complete.add(key)
@@ -180,24 +181,27 @@ class ChunkReader:
         return ParsedChunk(indexes, mappings, keys, columns, complete), rejected
 
     def _parse_column(
-        self, key: Any, values: tuple[Any, ...], bad: set[int], may_lack: bool
+        self, key: Any, values: tuple[Any, ...], bad: set[int], cells: bool
     ) -> tuple[list[Any], bool]:
         """
         Parse a column; return its values and whether a record lacked the key.
 
-        Without `may_lack`, every record has the key (a file's header names it).
+        With `cells`, the values are the text cells of a file with a header: every
+        record has the key and none is null.
         """
         parse = self.parsers.get(key)
         if parse is None:
             return _unknown_column(values, bad), True
         empty = EMPTY_VALUES.get(key, ABSENT)
-        if not (may_lack and ABSENT in values) and (
-            empty is not ABSENT or ("" not in values and None not in values)
-        ):
-            try:
-                return parse_all(parse, values, empty), False
-            except FieldError:
-                pass  # Which values are bad, and why, is found one by one below.
+        if cells or ABSENT not in values:
+            has_empty = "" in values or (not cells and None in values)
+            if empty is not ABSENT or not has_empty:
+                try:
+                    return parse_all(
+                        parse, values, empty if has_empty else NO_EMPTIES
+                    ), False
+                except FieldError:
+                    pass  # Which values are bad, and why, is found one by one below.
         parsed: list[Any] = []
         append = parsed.append
         absent = False

@@ -69,8 +69,8 @@ class CellRecord(Mapping[str, Any]):
     A record given as a row of cells under a header shared by many rows.
 
     Delimited files arrive this way; ingestion reads the cells of such records by
-    position, without a dictionary per row. `cells` holds one value per header
-    key.
+    position, without a dictionary per row. `cells` holds one text value per
+    header key ("" for an empty cell).
     """
 
     __slots__ = ("cells", "header")

@@ -103,22 +103,16 @@ class References:
             return list(map(ids.__getitem__, codes)), False
         except KeyError:
             pass  # A code to create or refuse, or None or ABSENT: one by one.
-        refused = False
-        resolved: list[Any] = []
-        append = resolved.append
-        for code in codes:
-            if code is ABSENT or code is None:
-                append(code)
-                continue
-            found = ids.get(code)
-            if found is None:
-                try:
-                    found = self.resolve(kind, code)
-                except FieldError as error:
-                    found = Invalid(error.reason, kind)
-                    refused = True
-            append(found)
-        return resolved, refused
+        # Each missing code is resolved once, and None and ABSENT stand for
+        # themselves.
+        missing = {None: None, ABSENT: ABSENT}
+        for code in set(codes).difference(ids, missing):
+            try:
+                missing[code] = self.resolve(kind, code)
+            except FieldError as error:
+                missing[code] = Invalid(error.reason, kind)
+        refused = any(type(found) is Invalid for found in missing.values())
+        return [ids.get(code) or missing[code] for code in codes], refused
 
     def resolve(self, kind: str, code: str) -> Reference:
         """Return the id for `code`, or Pending; raise FieldError if not allowed."""
