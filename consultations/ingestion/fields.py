@@ -1,16 +1,18 @@
 """
-Parsers for the values of one incoming record.
+Parsers for the values of incoming records.
 
 Values arrive typed (from JSON: str, int, bool, datetime) or as text (from CSV). Each
 parser returns the Python value to store or raises FieldError with a reason the sender
 can act on. They run for every field of millions of records, so they are plain
-closures; the ones for values that repeat (codes, zones, countries) remember what
-they accepted.
+closures, applied a column at a time by `parse_all`; the ones for values that repeat
+(codes, zones, countries) remember what they accepted, so that a column of values
+seen before is parsed by one lookup call.
 
-Parsing record by record is half of what keeps the import command at about 1/16
-of PostgreSQL's COPY rate rather than the 1/8 aimed for (docs/benchmarks.md):
-getting there needs a chunk validated column by column or inside the database, and
-a cheaper write than five indexes and the aggregates' change log per row.
+The import command reaches about a tenth of PostgreSQL's COPY rate, not the eighth
+aimed for (docs/benchmarks.md): the Python of a row (reading, parsing, merging)
+and PostgreSQL's write of it (five indexes and the aggregates' change log) each
+cost more than that rate allows on two cores. Validating inside the database would
+be the next step.
 """
 
 import re
