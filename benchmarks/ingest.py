@@ -2,7 +2,7 @@
 Measure ingestion throughput beside PostgreSQL's own COPY of the same rows.
 
     .venv/bin/python benchmarks/ingest.py [--rows 200000] [--memory-rows 2000000]
-        [--database-url postgres://postgres@127.0.0.1:5432/peakdesk_bench]
+        [--repeat 3] [--database-url postgres://postgres@127.0.0.1:5432/peakdesk_bench]
 
 Creates the database of --database-url (it must not exist), migrates it, generates
 consultations as a CSV file and measures, each on an empty consultation table:
@@ -10,6 +10,8 @@ consultations as a CSV file and measures, each on an empty consultation table:
 - COPY of the CSV file into a bare table with the file's columns and types;
 - `manage.py import_consultations` on that file (the rate is the command's own
   figure, without the interpreter's start-up, which is printed apart);
+  both --repeat times, comparing the runs of median rate, as a single COPY of a
+  second or less moves by a fifth from run to run;
 - the bulk API, 5,000 records a POST, through `manage.py runserver`, the bodies
   encoded before the clock starts: from one client that waits for each answer,
   then from two such clients at once, each served by its own server process;
@@ -40,12 +42,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 BATCH = 5_000
 COPY_TARGET, API_TARGET = 8, 16
 # Requests in flight at once: one client waiting for each answer, and as many
@@ -192,6 +195,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--memory-rows", type=int, default=2_000_000)
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of COPY and of the import command; medians are compared",
+    )
+    parser.add_argument(
         "--database-url",
         default="postgres://postgres@127.0.0.1:5432/peakdesk_bench",
     )
@@ -208,19 +217,26 @@ def measure(
     }
     database = _name(url)
 
-    results["copy"] = measure_copy(url, small, options.rows)
+    copies = [measure_copy(url, small, options.rows) for _ in range(options.repeat)]
+    results["copy"] = median(copies)
+    results["copy_rates"] = [copy.rate for copy in copies]
 
     rejects = str(folder / "rejects.csv")
     # The interpreter's and Django's start-up, to leave out of the command's CPU.
     start_up = manage(env, "import_consultations", "--help").cpu_seconds
-    empty_consultations(url)
-    with ServerCpu(database) as server:
-        run = manage(env, "import_consultations", str(small), "--rejects", rejects)
-    results["import"] = Measurement(
-        options.rows,
-        command_seconds(run),
-        run.cpu_seconds - start_up + server.seconds,
-    )
+    imports = []
+    for _ in range(options.repeat):
+        empty_consultations(url)
+        with ServerCpu(database) as server:
+            run = manage(env, "import_consultations", str(small), "--rejects", rejects)
+        measured = Measurement(
+            options.rows,
+            command_seconds(run),
+            run.cpu_seconds - start_up + server.seconds,
+        )
+        imports.append((measured, run))
+    results["import_rates"] = [measured.rate for measured, _ in imports]
+    results["import"], run = median(imports)
     results["import_wall"] = Measurement(options.rows, run.seconds, None)
     results["import_output"] = run.stdout.strip()
     results["rss_small"] = run.max_rss_kib
@@ -235,6 +251,15 @@ def measure(
     results["import_large"] = options.memory_rows / command_seconds(run)
     large.unlink()
     return results
+
+
+def median(measured: list[T]) -> T:
+    """Return the run of median rate (a Measurement, or a tuple led by one)."""
+    return sorted(measured, key=_rate_of)[len(measured) // 2]
+
+
+def _rate_of(measured: Any) -> float:
+    return (measured[0] if isinstance(measured, tuple) else measured).rate
 
 
 def report(results: dict[str, Any], options: argparse.Namespace) -> None:
@@ -262,6 +287,9 @@ def report(results: dict[str, Any], options: argparse.Namespace) -> None:
             f"{_ratio(copy.cpu_rate, measured.cpu_rate):>7}"
             + ("" if target == 1 else f"  (target 1/{target})")
         )
+    for label, key in [("COPY", "copy_rates"), ("import command", "import_rates")]:
+        rates = ", ".join(f"{rate:,.0f}" for rate in results[key])
+        print(f"{label} runs (the median is shown above): {rates} rows/s")
     print(
         f"import command peak RSS: {options.rows:,} rows "
         f"{results['rss_small'] / 1024:.0f} MiB; {options.memory_rows:,} rows "
@@ -484,10 +512,11 @@ def command_seconds(run: Run) -> float:
 
 def empty_consultations(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
-        # The change log that the analytics triggers fill goes too, so that each
-        # measurement starts from the same state.
+        # The change log that the analytics triggers fill and the customers go
+        # too, so that each measurement starts from the same state.
         connection.execute(
-            "TRUNCATE consultations_consultation, analytics_consultationchange"
+            "TRUNCATE consultations_consultation, analytics_consultationchange, "
+            "consultations_customer"
         )
         connection.execute("VACUUM ANALYZE consultations_consultation")
 
