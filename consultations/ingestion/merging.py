@@ -21,12 +21,13 @@ from .results import IngestResult, Rejection
 from .rows import NEW_ROW, ROW_COLUMNS, Row
 
 REQUIRED_ON_CREATE = ("started_at", "channel")
+REFERENCE_KINDS = {column: kind for kind, column in REFERENCE_COLUMNS.items()}
 # The record key each column takes its value from; the team follows the agent.
 SOURCE_KEYS: dict[str, str] = {
-    **{column: column for column in ROW_COLUMNS},
-    **{column: kind for kind, column in REFERENCE_COLUMNS.items()},
+    column: REFERENCE_KINDS.get(column, column)
+    for column in ROW_COLUMNS
+    if column != "team_id"
 }
-del SOURCE_KEYS["team_id"]
 AGENT = ROW_COLUMNS.index("agent_id")
 ORDER_CHECKS = ("ended_at", "first_response_at")
 
