@@ -48,9 +48,12 @@ def plan_chunk(
     plan = Plan()
     current: dict[Key, Row] = {}
     for start, stop in _runs(chunk.keys):
-        befores = [
-            current.get(key) or stored.get(key) for key in chunk.keys[start:stop]
-        ]
+        befores: list[Row | None]
+        if stored or current:
+            keys = chunk.keys[start:stop]
+            befores = [current.get(key) or stored.get(key) for key in keys]
+        else:
+            befores = [None] * (stop - start)
         run = Run(chunk, start, stop, befores)
         run.merge(references)
         run.classify(current, plan.result)

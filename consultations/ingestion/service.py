@@ -171,7 +171,7 @@ def _prepare(
     parsed, rejected = reader.read(chunk, first_index)
     keys = set(parsed.keys)
     stored = fetch_stored(keys)
-    stored.update((key, row) for key, row in unwritten.items() if key in keys)
+    stored.update((key, unwritten[key]) for key in keys & unwritten.keys())
     references.look_up(parsed, stored)
     plan = plan_chunk(parsed, stored, references)
     references.create_pending(plan.rows)
