@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -218,7 +218,7 @@ def measure(
     database = _name(url)
 
     copies = [measure_copy(url, small, options.rows) for _ in range(options.repeat)]
-    results["copy"] = median(copies)
+    results["copy"] = median(copies, key=lambda copy: copy.rate)
     results["copy_rates"] = [copy.rate for copy in copies]
 
     rejects = str(folder / "rejects.csv")
@@ -236,7 +236,7 @@ def measure(
         )
         imports.append((measured, run))
     results["import_rates"] = [measured.rate for measured, _ in imports]
-    results["import"], run = median(imports)
+    results["import"], run = median(imports, key=lambda pair: pair[0].rate)
     results["import_wall"] = Measurement(options.rows, run.seconds, None)
     results["import_output"] = run.stdout.strip()
     results["rss_small"] = run.max_rss_kib
@@ -253,13 +253,9 @@ def measure(
     return results
 
 
-def median(measured: list[T]) -> T:
-    """Return the run of median rate (a Measurement, or a tuple led by one)."""
-    return sorted(measured, key=_rate_of)[len(measured) // 2]
-
-
-def _rate_of(measured: Any) -> float:
-    return (measured[0] if isinstance(measured, tuple) else measured).rate
+def median(runs: list[T], key: Callable[[T], float]) -> T:
+    """Return the run of median `key`."""
+    return sorted(runs, key=key)[len(runs) // 2]
 
 
 def report(results: dict[str, Any], options: argparse.Namespace) -> None:

@@ -98,9 +98,9 @@ class ParsedChunk:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def countries(self) -> list[Any]:
-        """Return each row's customer country: a code, or None or ABSENT for none."""
-        return self.values.get("customer_country") or [ABSENT] * len(self)
+    def column(self, key: str) -> list[Any]:
+        """Return the column of `key`, all ABSENT if no record carried it."""
+        return self.values.get(key) or [ABSENT] * len(self)
 
 
 class ChunkReader:
@@ -136,14 +136,16 @@ class ChunkReader:
     ) -> tuple[ParsedChunk, list[Rejection]]:
         """Return the parsed chunk and the rejections of the records that failed."""
         rejected: list[Rejection] = []
-        mappings, indexes = _mappings(records, first_index, rejected)
         # One pass over each record, then the columns: a record is read while it
         # is in the processor's cache, not once for each of its keys.
-        header = _shared_header(mappings)
+        header = _shared_header(records)
         if header is not None:
+            mappings: list[Any] = list(records)
+            indexes = list(range(first_index, first_index + len(records)))
             present: Sequence[Any] = header.keys
             rows: list[Sequence[Any]] = [record.cells for record in mappings]
         else:
+            mappings, indexes = _mappings(records, first_index, rejected)
             present = list(set().union(*mappings))
             fill = [ABSENT] * len(present)
             rows = [tuple(map(record.get, present, fill)) for record in mappings]
@@ -240,12 +242,9 @@ def _mappings(
     records: Sequence[Any], first_index: int, rejected: list[Rejection]
 ) -> tuple[list[Any], list[int]]:
     """Return the records that are mappings and their indexes; reject the rest."""
-    indexes = range(first_index, first_index + len(records))
-    if all(type(record) is CellRecord for record in records):
-        return list(records), list(indexes)
     mappings: list[Mapping[str, Any]] = []
     kept: list[int] = []
-    for index, record in zip(indexes, records, strict=True):
+    for index, record in enumerate(records, first_index):
         if type(record) is dict or isinstance(record, Mapping):
             mappings.append(record)
             kept.append(index)
@@ -255,7 +254,7 @@ def _mappings(
     return mappings, kept
 
 
-def _shared_header(records: list[Any]) -> Header | None:
+def _shared_header(records: Sequence[Any]) -> Header | None:
     """Return the header of the records if all are CellRecords under one."""
     if not records or type(records[0]) is not CellRecord:
         return None

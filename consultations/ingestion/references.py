@@ -335,13 +335,14 @@ def _keys_needing_stored_customer(chunk: ParsedChunk) -> list[Key]:
     """Return the keys of the records that give no customer but a country or ""."""
     if "customer" in chunk.complete:
         return []
-    customers = chunk.values.get("customer") or [ABSENT] * len(chunk)
-    countries = chunk.countries()
-    zones = chunk.values.get("customer_timezone") or [ABSENT] * len(chunk)
     return [
         key
         for key, customer, country, zone in zip(
-            chunk.keys, customers, countries, zones, strict=True
+            chunk.keys,
+            chunk.column("customer"),
+            chunk.column("customer_country"),
+            chunk.column("customer_timezone"),
+            strict=True,
         )
         if customer is ABSENT and (country not in (None, ABSENT) or zone == "")
     ]

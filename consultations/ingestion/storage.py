@@ -15,6 +15,7 @@ databases (SQLite for the demo) use the ORM's bulk_create with update_conflicts.
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from django.db import connection, transaction
@@ -125,17 +126,15 @@ def _write_postgresql(rows: dict[Key, Row], new_keys: set[Key]) -> tuple[int, in
 
 
 def _copy_new(rows: dict[Key, Row], keys: list[Key], now: datetime) -> None:
-    columns = ", ".join(WRITE_COLUMNS + STAMP_COLUMNS)
     stamps = (now, now)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(
-            f"COPY {Consultation._meta.db_table} ({columns}) FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.set_types(COPY_TYPES + ("timestamptz",) * len(stamps))
-        for key in keys:
-            copy.write_row(key + rows[key] + stamps)
+    with connection.cursor() as cursor:
+        _copy(
+            cursor,
+            Consultation._meta.db_table,
+            WRITE_COLUMNS + STAMP_COLUMNS,
+            COPY_TYPES + ("timestamptz",) * len(stamps),
+            (key + rows[key] + stamps for key in keys),
+        )
 
 
 def _upsert(rows: dict[Key, Row], keys: list[Key], now: datetime) -> tuple[int, int]:
@@ -149,15 +148,32 @@ def _upsert(rows: dict[Key, Row], keys: list[Key], now: datetime) -> tuple[int, 
             f"FROM {Consultation._meta.db_table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {STAGE_TABLE}")
-        with cursor.copy(
-            f"COPY {STAGE_TABLE} ({columns}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(COPY_TYPES)
-            for key in keys:
-                copy.write_row(key + rows[key])
+        _copy(
+            cursor,
+            STAGE_TABLE,
+            WRITE_COLUMNS,
+            COPY_TYPES,
+            (key + rows[key] for key in keys),
+        )
         cursor.execute(UPSERT_SQL, {"now": now})
         inserted, updated = cursor.fetchone()
     return inserted, updated
+
+
+def _copy(
+    cursor: Any,
+    table: str,
+    columns: tuple[str, ...],
+    types: tuple[str, ...],
+    values: Iterable[tuple[Any, ...]],
+) -> None:
+    """Copy `values` (binary COPY) into `columns` of `table`."""
+    with cursor.copy(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(types)
+        for row in values:
+            copy.write_row(row)
 
 
 def _upsert_sql() -> str:

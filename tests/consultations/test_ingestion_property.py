@@ -9,6 +9,7 @@ countries and zones, and report every record with the same outcome.
 """
 
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 import pytest
@@ -103,15 +104,13 @@ def _ingest(
     allow_new_dimensions: bool,
     start_index: int = 0,
 ) -> IngestResult:
-    result = IngestResult()
-    for chunk in ingest_chunks(
+    chunks = ingest_chunks(
         batch,
         allow_new_dimensions=allow_new_dimensions,
         start_index=start_index,
         chunk_size=chunk_size,
-    ):
-        result.add(chunk)
-    return result
+    )
+    return reduce(IngestResult.add, chunks, IngestResult())
 
 
 def _outcome(run: Callable[[], IngestResult]) -> tuple[Any, ...]:

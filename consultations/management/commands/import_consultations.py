@@ -9,7 +9,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -262,7 +262,7 @@ class Feed:
         self.in_flight: list[SourceRow] = []
         self.done = 0
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Iterator[Mapping[str, Any]]:
         """Yield the records of the rows, in order."""
         send = self.in_flight.append
         for row in self.rows:
@@ -328,9 +328,9 @@ class ReadAhead:
                     batch = []
                     if self._stopped.is_set():
                         return
-        except BaseException as error:  # noqa: BLE001 - raised where rows are taken
-            # The rows read before the error are imported first, as without
-            # reading ahead.
+        except BaseException as error:
+            # Raised where the rows are taken, after the rows read before it, which
+            # are imported first as without reading ahead.
             if batch:
                 self._batches.put(batch)
             self._batches.put(error)
