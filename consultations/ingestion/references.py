@@ -61,6 +61,7 @@ class Pending:
 
 
 Reference = int | Pending
+SELF_RESOLVED: dict[Any, Any] = {None: None, ABSENT: ABSENT}
 
 
 @dataclass(slots=True)
@@ -77,7 +78,11 @@ class References:
 
     def __init__(self, *, allow_new_dimensions: bool) -> None:
         self.allow_new_dimensions = allow_new_dimensions
-        self.ids: dict[str, dict[str, int]] = {kind: {} for kind in REFERENCE_COLUMNS}
+        # By kind, the id of each code met so far; None and ABSENT stand for
+        # themselves, so that a column of known codes resolves by one lookup call.
+        self.ids: dict[str, dict[Any, Any]] = {
+            kind: dict(SELF_RESOLVED) for kind in REFERENCE_COLUMNS
+        }
         self.teams: dict[int, int | None] = {}
         self.customers: dict[str, CustomerState] = {}
         self.customer_ids: dict[int, str] = {}
@@ -102,17 +107,15 @@ class References:
         try:
             return list(map(ids.__getitem__, codes)), False
         except KeyError:
-            pass  # A code to create or refuse, or None or ABSENT: one by one.
-        # Each missing code is resolved once, and None and ABSENT stand for
-        # themselves.
-        missing = {None: None, ABSENT: ABSENT}
-        for code in set(codes).difference(ids, missing):
+            pass  # A code to create or refuse: each is resolved once.
+        missing: dict[str, Reference | Invalid] = {}
+        for code in set(codes).difference(ids):
             try:
                 missing[code] = self.resolve(kind, code)
             except FieldError as error:
                 missing[code] = Invalid(error.reason, kind)
         refused = any(type(found) is Invalid for found in missing.values())
-        return [ids.get(code) or missing[code] for code in codes], refused
+        return list(map(missing.get, codes, map(ids.get, codes))), refused
 
     def resolve(self, kind: str, code: str) -> Reference:
         """Return the id for `code`, or Pending; raise FieldError if not allowed."""
@@ -200,10 +203,12 @@ class References:
             if pending[kind]:
                 self._create(kind, pending[kind])
         for key in waiting:
-            rows[key] = tuple(
-                self.ids[value.kind][value.code] if type(value) is Pending else value
-                for value in rows[key]
-            )
+            row = list(rows[key])
+            for position in positions:
+                value = row[position]
+                if type(value) is Pending:
+                    row[position] = self.ids[value.kind][value.code]
+            rows[key] = tuple(row)
 
     def store_countries(self) -> None:
         """Write the new countries that records gave existing customers."""
@@ -237,7 +242,7 @@ class References:
         if len(self.customers) > CUSTOMER_MEMORY:
             self.customers.clear()
             self.customer_ids.clear()
-            self.ids["customer"].clear()
+            self.ids["customer"] = dict(SELF_RESOLVED)
         codes = _codes(chunk, "customer").difference(self.ids["customer"])
         # A record that names no customer may still need the stored one: to fall
         # back to its zone or to give it a country.
