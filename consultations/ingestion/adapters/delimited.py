@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Iterator
+from itertools import chain
 from typing import TextIO
 
 from django.utils.translation import gettext
@@ -23,22 +24,44 @@ class CsvAdapter(Adapter):
     extensions = (".csv",)
 
     def rows(self, stream: TextIO) -> Iterator[SourceRow]:
-        reader = csv.reader(stream)
-        header = next(reader, None)
+        rows = split_rows(stream)
+        _, header = next(rows, (0, None))
         if header is None:
             return
         _check_header(header)
 
         keys = Header(header)
         width = len(header)
-        for values in reader:
+        for line, values in rows:
             if len(values) == width:
-                yield SourceRow(reader.line_num, values, CellRecord(keys, values))
+                yield SourceRow(line, values, CellRecord(keys, values))
             elif values:
                 reason = gettext(
                     "The row has %(found)d columns; the header has %(expected)d."
                 ) % {"found": len(values), "expected": width}
-                yield SourceRow(reader.line_num, values, problem=("record", reason))
+                yield SourceRow(line, values, problem=("record", reason))
+
+
+def split_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """
+    Yield the cells of each row of `stream` with the number of the row's last line.
+
+    A line without a quote character is split at its commas, which is what the csv
+    module makes of it, for a third of the instructions: the csv module's parsing
+    was a tenth of an import's. A line with one goes to the csv module, which reads
+    on while a quoted cell spans lines. Open the file with `newline=""`.
+    """
+    line = 0
+    for text in stream:
+        line += 1
+        if '"' in text:
+            reader = csv.reader(chain([text], stream))
+            cells = next(reader)
+            line += reader.line_num - 1
+            yield line, cells
+        else:
+            text = text.rstrip("\r\n")
+            yield line, text.split(",") if text else []
 
 
 def _check_header(header: list[str]) -> None:
