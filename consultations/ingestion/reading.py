@@ -196,13 +196,12 @@ class ChunkReader:
             return _unknown_column(values, bad), True
         empty = EMPTY_VALUES.get(key, ABSENT)
         if cells or ABSENT not in values:
-            # A remembering parser looks up null and "" with the other values
-            # (a bad empty is a miss like any bad value): no need to look for them.
-            has_empty = (
-                empty is not ABSENT
-                if type(parse) is Remembering
-                else "" in values or (not cells and None in values)
-            )
+            if empty is not ABSENT and type(parse) is Remembering:
+                # Its lookup reads null and "" as `empty` along with the other
+                # values: no need to look for them first.
+                has_empty = True
+            else:
+                has_empty = "" in values or (not cells and None in values)
             if empty is not ABSENT or not has_empty:
                 try:
                     return parse_all(

@@ -30,6 +30,7 @@ def catalogue() -> None:
     [
         ({"colour": "red"}, "colour", "Unknown field."),
         ({"source": None}, "source", "This field may not be empty."),
+        ({"source": ""}, "source", "This field may not be empty."),
         ({"external_id": ""}, "external_id", "This field may not be empty."),
         ({"started_at": ""}, "started_at", "This field may not be empty."),
         ({"channel": None}, "channel", "This field may not be empty."),
