@@ -45,7 +45,7 @@ BOOLEANS = {
 MEMORY = 10_000
 
 Parser = Callable[[Any], Any]
-# Tells `parse_all` that a column holds no null or "" to read as empty.
+# Tells `parse_all` that null and "" are not values of a column.
 NO_EMPTIES = object()
 
 
@@ -95,7 +95,7 @@ def parse_all(
     """
     Return the parsed `values`; raise FieldError at the first bad one.
 
-    Null and "" are read as `empty` if given; without it there are none.
+    Null and "" are read as `empty` if given; without it they are bad values.
     """
     if isinstance(parse, Remembering):
         return parse.parse_all(values, empty)
@@ -103,8 +103,16 @@ def parse_all(
 
 
 def _parse_each(parse: Parser, values: Collection[Any], empty: Any) -> list[Any]:
-    if empty is NO_EMPTIES:
-        return list(map(parse, values))
+    # Every parser refuses null, but a text parser takes "": look for "" first,
+    # and for null only once a value is refused.
+    if "" not in values:
+        try:
+            return list(map(parse, values))
+        except FieldError:
+            if empty is NO_EMPTIES or None not in values:
+                raise
+    elif empty is NO_EMPTIES:
+        raise FieldError(gettext("This field may not be empty."))
     return [empty if value is None or value == "" else parse(value) for value in values]
 
 

@@ -105,6 +105,7 @@ class Run:
         self.indexes = chunk.indexes[start:stop]
         self.keys = chunk.keys[start:stop]
         self.befores = befores
+        self.all_new = not any(befores)
         self.merged: dict[str, list[Any]] = {}
         self.faults: dict[int, tuple[str, str]] = {}
         # The kinds of reference with a code that may not be created.
@@ -113,10 +114,9 @@ class Run:
     def merge(self, references: References) -> None:
         """Compute the rows the records leave behind, noting the faulty records."""
         self._check_required()
-        all_new = all(before is None for before in self.befores)
         for position, column in enumerate(ROW_COLUMNS):
             default = NEW_ROW[column]
-            if all_new:
+            if self.all_new:
                 before = [default] * len(self.keys)
             else:
                 before = [
@@ -131,7 +131,7 @@ class Run:
     def classify(self, current: dict[Key, Row], result: IngestResult) -> None:
         """Count each record's outcome and put the changed rows in `current`."""
         rows = zip(*(self.merged[column] for column in ROW_COLUMNS), strict=True)
-        if not self.faults and not any(self.befores):
+        if not self.faults and self.all_new:
             current.update(zip(self.keys, rows, strict=True))
             result.created += len(self.keys)
             return

@@ -189,26 +189,17 @@ class ChunkReader:
         Parse a column; return its values and whether a record lacked the key.
 
         With `cells`, the values are the text cells of a file with a header: every
-        record has the key and none is null.
+        record has the key.
         """
         parse = self.parsers.get(key)
         if parse is None:
             return _unknown_column(values, bad), True
-        empty = EMPTY_VALUES.get(key, ABSENT)
+        empty = EMPTY_VALUES.get(key, NO_EMPTIES)
         if cells or ABSENT not in values:
-            if empty is not ABSENT and type(parse) is Remembering:
-                # Its lookup reads null and "" as `empty` along with the other
-                # values: no need to look for them first.
-                has_empty = True
-            else:
-                has_empty = "" in values or (not cells and None in values)
-            if empty is not ABSENT or not has_empty:
-                try:
-                    return parse_all(
-                        parse, values, empty if has_empty else NO_EMPTIES
-                    ), False
-                except FieldError:
-                    pass  # Which values are bad, and why, is found one by one below.
+            try:
+                return parse_all(parse, values, empty), False
+            except FieldError:
+                pass  # Which values are bad, and why, is found one by one below.
         parsed: list[Any] = []
         append = parsed.append
         absent = False
@@ -217,7 +208,7 @@ class ChunkReader:
                 absent = True
                 append(ABSENT)
             elif value is None or value == "":
-                if empty is ABSENT:
+                if empty is NO_EMPTIES:
                     bad.add(row)
                     append(Invalid(gettext("This field may not be empty.")))
                 else:

@@ -198,7 +198,7 @@ def _upsert_sql() -> str:
     # leaves the id of the locking transaction there.
     return (
         f"WITH written AS ("
-        f"INSERT INTO {table} ({columns}, created_at, updated_at) "
+        f"INSERT INTO {table} ({columns}, {', '.join(STAMP_COLUMNS)}) "
         f"SELECT {columns}, %(now)s, %(now)s FROM {STAGE_TABLE} "
         f'ORDER BY source COLLATE "C", external_id COLLATE "C" '
         f"ON CONFLICT (source, external_id) DO UPDATE SET {assignments}, "
