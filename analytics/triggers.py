@@ -122,6 +122,16 @@ def _name(event: str) -> str:
     return f"analytics_log_consultation_{event}"
 
 
+def restore_after_table_rebuild(
+    apps: object, schema_editor: BaseDatabaseSchemaEditor
+) -> None:
+    """
+    A migration step: reinstall the triggers that SQLite dropped when a migration
+    of consultations rebuilt the table. No write happens between the two.
+    """
+    install_missing(schema_editor.connection)
+
+
 def uninstall(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Drop the change-logging triggers."""
     vendor = schema_editor.connection.vendor

@@ -1,12 +1,6 @@
 from django.db import migrations
 
-
-def restore(apps, schema_editor):
-    from analytics import triggers
-
-    # SQLite drops a table's triggers when a migration rebuilds it, as the
-    # consultations migration below does; no write happens between the two.
-    triggers.install_missing(schema_editor.connection)
+from analytics import triggers
 
 
 class Migration(migrations.Migration):
@@ -15,4 +9,8 @@ class Migration(migrations.Migration):
         ("consultations", "0002_references_without_database_constraints"),
     ]
 
-    operations = [migrations.RunPython(restore, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(
+            triggers.restore_after_table_rebuild, migrations.RunPython.noop
+        )
+    ]

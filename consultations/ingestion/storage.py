@@ -7,8 +7,8 @@ those keys since, the unique index refuses the COPY, which is rolled back to its
 savepoint, and the chunk takes the way the other rows take: a binary COPY into a
 temporary staging table and one INSERT ... ON CONFLICT (source, external_id) DO
 UPDATE from there, which decides by the unique index and raises nothing. Rows go in
-key order (code point order, whatever the database's collation) so that two runs
-lock overlapping keys in the same order and cannot deadlock. Both statements fire
+key order (code point order, the keys' collation) so that two runs lock overlapping
+keys in the same order and cannot deadlock. Both statements fire
 the table's triggers like any other INSERT. Other databases (SQLite for the demo)
 use the ORM's bulk_create with update_conflicts.
 """
@@ -200,7 +200,7 @@ def _upsert_sql() -> str:
         f"WITH written AS ("
         f"INSERT INTO {table} ({columns}, {', '.join(STAMP_COLUMNS)}) "
         f"SELECT {columns}, %(now)s, %(now)s FROM {STAGE_TABLE} "
-        f'ORDER BY source COLLATE "C", external_id COLLATE "C" '
+        f"ORDER BY source, external_id "
         f"ON CONFLICT (source, external_id) DO UPDATE SET {assignments}, "
         f"updated_at = EXCLUDED.updated_at "
         f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "

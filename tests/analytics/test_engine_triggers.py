@@ -249,11 +249,15 @@ def test_trigger_sqlite_refresh_equals_rebuild(tmp_path: Path) -> None:
     # refreshed rows equal the rebuilt ones
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.splitlines()[-1])
-    assert outcome["triggers"] == [
-        "analytics_log_consultation_delete",
-        "analytics_log_consultation_insert",
-        "analytics_log_consultation_update",
-    ]
+    assert (
+        outcome["migrated triggers"]
+        == outcome["triggers"]
+        == [
+            "analytics_log_consultation_delete",
+            "analytics_log_consultation_insert",
+            "analytics_log_consultation_update",
+        ]
+    )
     assert outcome["applied"] == [3, 2, 2, 0]
     assert outcome["volume at 09:00"] == 1
     # In progress for 12 of the bucket's 15 minutes: the others are NULL, not 0.
@@ -266,14 +270,11 @@ def test_trigger_sqlite_refresh_equals_rebuild(tmp_path: Path) -> None:
 def sqlite_scenario() -> None:
     """Run the SQLite half of the test above; print its outcome as JSON."""
     call_command("migrate", verbosity=0, skip_checks=True)
-    # The periodic refresh of a fresh installation; it restores triggers that a
-    # migration rebuilding the consultation table dropped.
+    # Migrations that rebuild the consultation table restore its triggers.
+    migrated_triggers = _sqlite_triggers()
+    # The periodic refresh of a fresh installation.
     refresh_aggregates()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
-        )
-        triggers = [name for (name,) in cursor.fetchall()]
+    triggers = _sqlite_triggers()
 
     channel = Channel.objects.create(code="web", name="Web").pk
     Consultation.objects.bulk_create(
@@ -295,6 +296,7 @@ def sqlite_scenario() -> None:
     day = ["--from", EPOCH.date().isoformat(), "--to", "2024-03-02", "--tz", "UTC"]
     call_command("report", "concurrency", *day, stdout=concurrency)
     outcome = {
+        "migrated triggers": migrated_triggers,
         "triggers": triggers,
         "applied": applied,
         "volume at 09:00": nine.volume,
@@ -303,3 +305,11 @@ def sqlite_scenario() -> None:
         "rebuilt": read_aggregate_rows(),
     }
     sys.stdout.write(json.dumps(outcome, default=str) + "\n")
+
+
+def _sqlite_triggers() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        )
+        return [name for (name,) in cursor.fetchall()]
