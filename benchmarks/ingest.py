@@ -7,11 +7,12 @@ Measure ingestion throughput beside PostgreSQL's own COPY of the same rows.
 Creates the database of --database-url (it must not exist), migrates it, generates
 consultations as a CSV file and measures, each on an empty consultation table:
 
-- COPY of the CSV file into a bare table with the file's columns and types;
-- `manage.py import_consultations` on that file (the rate is the command's own
-  figure, without the interpreter's start-up, which is printed apart);
-  both --repeat times, comparing the runs of median rate, as a single COPY of a
-  second or less moves by a fifth from run to run;
+- COPY of the CSV file into a bare table with the file's columns and types, five
+  times, and right after them `manage.py import_consultations` on that file (the
+  rate is the command's own figure, without the interpreter's start-up, which is
+  printed apart): --repeat such rounds, each comparing the import with the median
+  of its COPYs, of which the round with the median ratio is shown, as the
+  machine's speed drifts from minute to minute;
 - the bulk API, 5,000 records a POST, through `manage.py runserver`, the bodies
   encoded before the clock starts: from one client that waits for each answer,
   then from two such clients at once, each served by its own server process;
@@ -51,6 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 BATCH = 5_000
 COPY_TARGET, API_TARGET = 8, 16
+# COPYs measured before each import.
+COPIES = 5
 # Requests in flight at once: one client waiting for each answer, and as many
 # clients as the machine has cores, as integrators pushing from several producers
 # keep a server of as many worker processes busy.
@@ -198,7 +201,7 @@ def parse_arguments() -> argparse.Namespace:
         "--repeat",
         type=int,
         default=3,
-        help="runs of COPY and of the import command; medians are compared",
+        help="imports, each after five COPYs; the median ratio is shown",
     )
     parser.add_argument(
         "--database-url",
@@ -217,15 +220,17 @@ def measure(
     }
     database = _name(url)
 
-    copies = [measure_copy(url, small, options.rows) for _ in range(options.repeat)]
-    results["copy"] = median(copies, key=lambda copy: copy.rate)
-    results["copy_rates"] = [copy.rate for copy in copies]
-
     rejects = str(folder / "rejects.csv")
     # The interpreter's and Django's start-up, to leave out of the command's CPU.
     start_up = manage(env, "import_consultations", "--help").cpu_seconds
-    imports = []
+    # Each import right after its COPYs: the machine's speed drifts by a fifth
+    # within minutes, and they then see the same machine. A COPY takes half a
+    # second, which a moment's load moves more than it moves the import's
+    # seconds: the median of a few stands for it.
+    pairs = []
     for _ in range(options.repeat):
+        copies = [measure_copy(url, small, options.rows) for _ in range(COPIES)]
+        copy = median(copies, key=lambda copy: copy.rate)
         empty_consultations(url)
         with ServerCpu(database) as server:
             run = manage(env, "import_consultations", str(small), "--rejects", rejects)
@@ -234,9 +239,11 @@ def measure(
             command_seconds(run),
             run.cpu_seconds - start_up + server.seconds,
         )
-        imports.append((measured, run))
-    results["import_rates"] = [measured.rate for measured, _ in imports]
-    results["import"], run = median(imports, key=lambda pair: pair[0].rate)
+        pairs.append((copy, measured, run))
+    results["pairs"] = [(copy.rate, measured.rate) for copy, measured, _ in pairs]
+    results["copy"], results["import"], run = median(
+        pairs, key=lambda pair: pair[1].rate / pair[0].rate
+    )
     results["import_wall"] = Measurement(options.rows, run.seconds, None)
     results["import_output"] = run.stdout.strip()
     results["rss_small"] = run.max_rss_kib
@@ -283,9 +290,11 @@ def report(results: dict[str, Any], options: argparse.Namespace) -> None:
             f"{_ratio(copy.cpu_rate, measured.cpu_rate):>7}"
             + ("" if target == 1 else f"  (target 1/{target})")
         )
-    for label, key in [("COPY", "copy_rates"), ("import command", "import_rates")]:
-        rates = ", ".join(f"{rate:,.0f}" for rate in results[key])
-        print(f"{label} runs (the median is shown above): {rates} rows/s")
+    pairs = "; ".join(
+        f"{copy:,.0f} and {imported:,.0f} ({_ratio(copy, imported)})"
+        for copy, imported in results["pairs"]
+    )
+    print(f"COPY (median of {COPIES}) and import, rows/s, by round: {pairs}")
     print(
         f"import command peak RSS: {options.rows:,} rows "
         f"{results['rss_small'] / 1024:.0f} MiB; {options.memory_rows:,} rows "
