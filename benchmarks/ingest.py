@@ -227,7 +227,7 @@ def measure(
     # within minutes, and they then see the same machine. A COPY takes half a
     # second, which a moment's load moves more than it moves the import's
     # seconds: the median of a few stands for it.
-    pairs = []
+    rounds = []
     for _ in range(options.repeat):
         copies = [measure_copy(url, small, options.rows) for _ in range(COPIES)]
         copy = median(copies, key=lambda copy: copy.rate)
@@ -239,10 +239,10 @@ def measure(
             command_seconds(run),
             run.cpu_seconds - start_up + server.seconds,
         )
-        pairs.append((copy, measured, run))
-    results["pairs"] = [(copy.rate, measured.rate) for copy, measured, _ in pairs]
+        rounds.append((copy, measured, run))
+    results["rounds"] = [(copy.rate, measured.rate) for copy, measured, _ in rounds]
     results["copy"], results["import"], run = median(
-        pairs, key=lambda pair: pair[1].rate / pair[0].rate
+        rounds, key=lambda round_: round_[1].rate / round_[0].rate
     )
     results["import_wall"] = Measurement(options.rows, run.seconds, None)
     results["import_output"] = run.stdout.strip()
@@ -290,11 +290,11 @@ def report(results: dict[str, Any], options: argparse.Namespace) -> None:
             f"{_ratio(copy.cpu_rate, measured.cpu_rate):>7}"
             + ("" if target == 1 else f"  (target 1/{target})")
         )
-    pairs = "; ".join(
+    rounds = "; ".join(
         f"{copy:,.0f} and {imported:,.0f} ({_ratio(copy, imported)})"
-        for copy, imported in results["pairs"]
+        for copy, imported in results["rounds"]
     )
-    print(f"COPY (median of {COPIES}) and import, rows/s, by round: {pairs}")
+    print(f"COPY (median of {COPIES}) and import, rows/s, by round: {rounds}")
     print(
         f"import command peak RSS: {options.rows:,} rows "
         f"{results['rss_small'] / 1024:.0f} MiB; {options.memory_rows:,} rows "
