@@ -69,6 +69,9 @@ def plan_chunk(
 
 
 def _runs(keys: list[Key]) -> list[tuple[int, int]]:
+    if len(set(keys)) == len(keys):
+        # The usual batch: one run, found without a step of Python per key.
+        return [(0, len(keys))]
     runs: list[tuple[int, int]] = []
     start = 0
     seen: set[Key] = set()
