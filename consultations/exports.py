@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from openpyxl import Workbook
 
 from .models import Consultation
 
@@ -87,6 +86,11 @@ def excel_workbook(rows: Iterable[list[Any]]) -> bytes:
 
     Raise ValueError when there are more rows than a sheet holds.
     """
+    # Imported here: openpyxl takes a tenth of a second to import, which every
+    # process that loads the admin (each management command, each worker) would
+    # otherwise pay for the rare export.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("consultations")
     for index, row in enumerate(rows):
