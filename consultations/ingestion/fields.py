@@ -8,11 +8,10 @@ closures, applied a column at a time by `parse_all`; the ones for values that re
 (codes, zones, countries) remember what they accepted, so that a column of values
 seen before is parsed by one lookup call.
 
-The import command comes close to an eighth of PostgreSQL's COPY rate without
-reaching it (docs/benchmarks.md): on two cores it is bound by CPU, the Python of a
-row (reading, parsing, merging) and PostgreSQL's write of it (five indexes and the
-aggregates' change log) costing about the same. Validating inside the database
-would be the next step.
+The import command runs at about an eighth of PostgreSQL's COPY rate on some
+machines and a tenth on others (docs/benchmarks.md), bound by the importing
+thread's Python (parsing, merging, and waiting for its lookups), not by
+PostgreSQL's write. Validating inside the database would be the next step.
 """
 
 import re
