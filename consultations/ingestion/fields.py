@@ -9,9 +9,10 @@ closures, applied a column at a time by `parse_all`; the ones for values that re
 seen before is parsed by one lookup call.
 
 The import command runs at about an eighth of PostgreSQL's COPY rate on some
-machines and a tenth on others (docs/benchmarks.md), bound by the importing
-thread's Python (parsing, merging, and waiting for its lookups), not by
-PostgreSQL's write. Validating inside the database would be the next step.
+machines and a tenth on others (docs/benchmarks.md), bound by the CPU of both
+cores: the Python of a row and PostgreSQL's write of it (five indexes and the
+aggregates' change log) cost about the same. Validating inside the database would
+be the next step.
 """
 
 import re
