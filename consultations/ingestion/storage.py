@@ -8,9 +8,9 @@ savepoint, and the chunk takes the way the other rows take: a binary COPY into a
 temporary staging table and one INSERT ... ON CONFLICT (source, external_id) DO
 UPDATE from there, which decides by the unique index and raises nothing. Rows go in
 key order (code point order, the keys' collation) so that two runs lock overlapping
-keys in the same order and cannot deadlock. Both statements fire
-the table's triggers like any other INSERT. Other databases (SQLite for the demo)
-use the ORM's bulk_create with update_conflicts.
+keys in the same order and cannot deadlock. Both statements fire the table's
+triggers like any other INSERT. Other databases (SQLite for the demo) use the ORM's
+bulk_create with update_conflicts.
 """
 
 from collections import defaultdict

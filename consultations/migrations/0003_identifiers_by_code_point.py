@@ -37,10 +37,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='agent',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='agent_external_id_unique'),
+            constraint=models.UniqueConstraint(
+                fields=('external_id',), name='agent_external_id_unique'
+            ),
         ),
         migrations.AddConstraint(
             model_name='customer',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='customer_external_id_unique'),
+            constraint=models.UniqueConstraint(
+                fields=('external_id',), name='customer_external_id_unique'
+            ),
         ),
     ]
