@@ -335,6 +335,12 @@ def test_ingest_stores_the_customer_country_on_the_customer() -> None:
         ),
         # Then the customer's zone.
         ({"customer_timezone": ""}, {"timezone": "Europe/Paris"}, "Europe/Paris"),
+        # Also when the record gives a country.
+        (
+            {"customer_timezone": "", "customer_country": "NP"},
+            {"timezone": "Europe/Paris"},
+            "Europe/Paris",
+        ),
         # Then the zone of the country given with the record, when it has one.
         ({"customer_country": "NP"}, {"country": "US"}, "Asia/Kathmandu"),
         # Then the zone of the customer's stored country.
