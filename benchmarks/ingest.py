@@ -230,7 +230,7 @@ def measure(
     rounds = []
     for _ in range(options.repeat):
         copies = [measure_copy(url, small, options.rows) for _ in range(COPIES)]
-        copy = median(copies, key=lambda copy: copy.rate)
+        copy = median(copies, key=lambda each: each.rate)
         empty_consultations(url)
         with ServerCpu(database) as server:
             run = manage(env, "import_consultations", str(small), "--rejects", rejects)
